@@ -1,0 +1,41 @@
+# Two commands (see README): `make demo` and `make test`. Everything else is a helper.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: setup demo test lint bench dev demo-data clean
+
+$(BIN)/dagster: requirements.lock pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock 2>&1 | grep -v 'is ignored' || true
+	$(BIN)/python -c 'import dagster, duckdb, polars, pandera, fastexcel, openpyxl'
+	touch $@
+
+setup: $(BIN)/dagster
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+## 1. set up and run the nightly job on the committed demo data
+demo: setup
+	$(BIN)/dagster job execute -m pipelines -j nightly
+
+## 2. set up and run the tests
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+demo-data: setup
+	$(BIN)/python -m nazorg.demo
+
+bench: setup
+	$(BIN)/python -m nazorg.bench
+
+dev: setup
+	$(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf $(VENV) warehouse/*.duckdb warehouse/reports .dagster_home

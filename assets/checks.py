@@ -1,0 +1,108 @@
+"""Asset checks: every table against its Pandera model, plus business expectations.
+
+Pandera runs on the pseudonymised table in the work file (never on a frame that still
+holds a BSN), eagerly and lazily (all failures at once); failure cases go into the
+check's metadata as a table, not one opaque string.
+"""
+
+import dagster as dg
+import pandera.polars as pa
+import polars as pl
+
+from nazorg.warehouse import table_exists
+from pipelines.resources import NazorgWarehouse
+from schemas.base import TableModel
+
+MAX_FAILURE_ROWS = 20
+
+
+def _failure_metadata(errors: pa.errors.SchemaErrors) -> dict:
+    cases = errors.failure_cases
+    summary = (
+        cases.group_by("column", "check")
+        .agg(pl.len().alias("failures"))
+        .sort("failures", descending=True)
+    )
+    return {
+        "failures": int(cases.height),
+        "failing_checks": dg.MetadataValue.md(_markdown(summary)),
+        "failure_cases": dg.MetadataValue.md(_markdown(cases.head(MAX_FAILURE_ROWS))),
+    }
+
+
+def _markdown(frame: pl.DataFrame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = [
+        "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.rows()
+    ]
+    return "\n".join([header, rule, *body])
+
+
+def validate_table(con, model: type[TableModel]) -> dg.AssetCheckResult:
+    table = model.table()
+    if not table_exists(con, table):
+        return dg.AssetCheckResult(passed=False, metadata={"reason": f"tabel {table} ontbreekt"})
+    frame = con.sql(f"SELECT * FROM {table}").pl()
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return dg.AssetCheckResult(
+            passed=False, metadata={"rows": frame.height, **_failure_metadata(errors)}
+        )
+    return dg.AssetCheckResult(passed=True, metadata={"rows": frame.height})
+
+
+def schema_check(model: type[TableModel], *, blocking: bool = True) -> dg.AssetChecksDefinition:
+    """A check named ``<table>_matches_schema`` on the asset of the model's table."""
+    key = dg.AssetKey(model.table().split("."))
+
+    @dg.asset_check(
+        asset=key,
+        name="matches_schema",
+        blocking=blocking,
+        description=f"{model.table()} voldoet aan het Pandera-model {model.__name__}.",
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, nazorg: NazorgWarehouse
+    ) -> dg.AssetCheckResult:
+        with nazorg.connect(context.run.run_id) as con:
+            return validate_table(con, model)
+
+    return _check
+
+
+def sql_check(
+    asset: str,
+    name: str,
+    description: str,
+    query: str,
+    *,
+    blocking: bool,
+) -> dg.AssetChecksDefinition:
+    """A business expectation as SQL that returns the offending rows (none = pass)."""
+
+    @dg.asset_check(
+        asset=dg.AssetKey(asset.split(".")),
+        name=name,
+        blocking=blocking,
+        description=description,
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, nazorg: NazorgWarehouse
+    ) -> dg.AssetCheckResult:
+        with nazorg.connect(context.run.run_id) as con:
+            offending = con.sql(query).pl()
+        metadata = {"offending_rows": offending.height}
+        if offending.height:
+            metadata["examples"] = dg.MetadataValue.md(_markdown(offending.head(MAX_FAILURE_ROWS)))
+            context.log.warning(
+                f"Controle {asset}.{name} faalt: {description} ({offending.height} rijen)"
+            )
+        return dg.AssetCheckResult(
+            passed=offending.height == 0,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+    return _check

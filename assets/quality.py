@@ -1,0 +1,72 @@
+"""Quality: the ledger of every input file, rejected rows, warnings, unplaceable releases."""
+
+import dagster as dg
+
+from assets.common import table_metadata
+from assets.sql import sql
+from nazorg.warehouse import describe, replace_table_from_sql, table_exists
+from pipelines.resources import NazorgWarehouse
+from schemas.quality import FileLedger, RejectedRows, ReleasesWithoutMunicipality, RowWarnings
+
+QUALITY_MODELS = (FileLedger, RejectedRows, RowWarnings)
+
+
+def build_quality_tables(ingest_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The ledger, rejects and warnings over all sources, once every source has loaded.
+
+    Each ingestion asset writes the rows of its own sources; this step puts the three
+    tables in a stable order, describes them, and reports the run's files in one place.
+    """
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                dg.AssetKey(model.table().split(".")), group_name="quality", deps=ingest_keys
+            )
+            for model in QUALITY_MODELS
+        ],
+        name="quality_tables",
+    )
+    def quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
+        with nazorg.connect(context.run_id) as con:
+            for model in QUALITY_MODELS:
+                table = model.table()
+                if not table_exists(con, table):
+                    continue
+                order = "file" if model is FileLedger else 'file, sheet, row_number, "column"'
+                replace_table_from_sql(con, model, f"SELECT * FROM {table} ORDER BY {order}")
+                describe(con, model)
+            ledger = con.execute(
+                "SELECT status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
+                "FROM quality.file_ledger GROUP BY status ORDER BY status"
+            ).fetchall()
+            summary = "; ".join(
+                f"{status}: {n} bestand(en)"
+                + (
+                    f", {read} rijen gelezen, {loaded} geladen, {rejected} afgewezen"
+                    if status == "loaded"
+                    else ""
+                )
+                for status, n, read, loaded, rejected in ledger
+            )
+            context.log.info(f"Invoer van deze run: {summary or 'geen bestanden'}")
+            for model in QUALITY_MODELS:
+                if table_exists(con, model.table()):
+                    yield dg.MaterializeResult(
+                        asset_key=dg.AssetKey(model.table().split(".")),
+                        metadata=table_metadata(con, model),
+                    )
+
+    return quality_tables
+
+
+@dg.asset(key_prefix="quality", group_name="quality", deps=[dg.AssetKey(["staging", "detentions"])])
+def releases_without_municipality(
+    context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
+) -> dg.MaterializeResult:
+    """One row per release year: persons whose last release names no municipality."""
+    with nazorg.connect(context.run_id) as con:
+        replace_table_from_sql(
+            con, ReleasesWithoutMunicipality, sql("quality_releases_without_municipality")
+        )
+        return dg.MaterializeResult(metadata=table_metadata(con, ReleasesWithoutMunicipality))

@@ -1,0 +1,660 @@
+"""The ingestion framework shared by every source.
+
+A source is declared as a :class:`SourceSpec` (its folder and its columns). For each
+file below the source folder the framework
+
+1. identifies the file by the SHA-256 of its bytes (the same bytes under another name
+   are loaded once; the later path is recorded as ``duplicate``);
+2. reads it as text: CSV (``;``, UTF-8 with or without BOM or Windows-1252) or Excel
+   (every sheet that carries the header, title rows above it, ``Totaal`` rows and empty
+   rows skipped), matching headers case- and space-insensitively in any order;
+3. types every column by its declared kind and turns each broken rule into a
+   :class:`Problem` that names file, row and column in Dutch.
+
+Names, initials and free-text remarks are never read into a frame; the BSN is
+pseudonymised by the source's parser before anything is stored. A file that cannot
+be read at all raises :class:`FileProblem`, which the caller records as ``failed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import fastexcel
+import polars as pl
+
+from nazorg.bsn import normalise_bsn, passes_elfproef, pseudonymise
+from nazorg.dates import parse_date
+
+# Columns that must never be read into a frame (privacy), in any source.
+NEVER_READ = frozenset({"naam", "achternaam", "voorletters", "opmerkingen", "opmerking"})
+
+HEADER_SEARCH_ROWS = 50
+
+
+class FileProblem(Exception):
+    """A file that cannot be read at all; the message is Dutch and names the file."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export as the spec names it.
+
+    ``kind`` decides how the text is typed: ``text``, ``date``, ``bsn``, ``yes_no``
+    (Ja/Nee/J/N/x/empty = nee), ``yes_no_unknown`` (Ja/Nee/Onbekend, empty = NULL),
+    ``choice`` (one of ``choices``), ``int``, ``number`` (decimal comma allowed).
+    """
+
+    header: str
+    field: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    # Identity fields (BSN, birth date): a message never repeats their value.
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    folder: str
+    columns: tuple[Column, ...]
+    # Excel only: the one sheet to read; None reads every sheet that has the header.
+    sheet: str | None = None
+    # Region from the first folder below the source folder (case registration, cohort).
+    region_from_folder: bool = False
+
+    @property
+    def required_headers(self) -> list[str]:
+        return [c.header for c in self.columns if c.required]
+
+    def column(self, field_name: str) -> Column:
+        return next(c for c in self.columns if c.field == field_name)
+
+
+@dataclass
+class RawTable:
+    """The data rows of one file as text, with the row number a person sees."""
+
+    frame: pl.DataFrame  # one Utf8 column per declared field present, + source_row, sheet
+    extra_columns: list[str] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+
+
+PROBLEM_SCHEMA = {
+    "source_row": pl.Int64,
+    "sheet": pl.Utf8,
+    "column": pl.Utf8,
+    "rule": pl.Utf8,
+    "problem": pl.Utf8,
+}
+
+
+@dataclass
+class Parsed:
+    """What a source parser makes of one file."""
+
+    rows: pl.DataFrame  # typed, pseudonymised rows that load (with source_row)
+    rejected: pl.DataFrame  # PROBLEM_SCHEMA: rows that do not load, one line per problem
+    warnings: pl.DataFrame  # PROBLEM_SCHEMA: rows that load with a field set aside
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(source_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Every ``*.csv``/``*.xlsx`` below the folder at any depth, sorted; and the rest."""
+    if not source_dir.is_dir():
+        return [], []
+    files = sorted(p for p in source_dir.rglob("*") if p.is_file())
+    wanted = [p for p in files if p.suffix.lower() in {".csv", ".xlsx"}]
+    ignored = [p for p in files if p.suffix.lower() not in {".csv", ".xlsx"}]
+    return wanted, ignored
+
+
+def normalise_header(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip().lower()
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, which decodes any byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _map_header(
+    cells: list[object], spec: SourceSpec, where: str
+) -> tuple[dict[int, str], list[str]]:
+    """Column positions of the declared fields; raise when a required one is missing."""
+    wanted = {normalise_header(c.header): c.field for c in spec.columns}
+    positions: dict[int, str] = {}
+    extra: list[str] = []
+    for i, cell in enumerate(cells):
+        key = normalise_header(cell)
+        if not key:
+            continue
+        if key in wanted and wanted[key] not in positions.values():
+            positions[i] = wanted[key]
+        elif key not in NEVER_READ:
+            extra.append(str(cell).strip())
+    missing = [c.header for c in spec.columns if c.required and c.field not in positions.values()]
+    if missing:
+        raise FileProblem(f"{where}: verplichte kolom(men) ontbreken: {', '.join(missing)}")
+    return positions, extra
+
+
+def read_csv(path: Path, spec: SourceSpec, label: str) -> RawTable:
+    text = decode_text(path.read_bytes())
+    lines = text.splitlines()
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip(" ;\t")]
+    if not numbered:
+        raise FileProblem(f"{label}: het bestand is leeg")
+    header_line = next(csv_split(line) for _, line in numbered[:1])
+    positions, extra = _map_header(header_line, spec, label)
+    data = numbered[1:]
+    body = "\n".join(line for _, line in [numbered[0], *data])
+    frame = (
+        pl.read_csv(
+            io.StringIO(body),
+            separator=";",
+            infer_schema=False,
+            has_header=True,
+            new_columns=[f"c{i}" for i in range(len(header_line))],
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+        if data
+        else pl.DataFrame(schema={f"c{i}": pl.Utf8 for i in range(len(header_line))})
+    )
+    if frame.height != len(data):
+        raise FileProblem(
+            f"{label}: het bestand kon niet regel voor regel gelezen worden "
+            f"({frame.height} van {len(data)} regels); controleer aanhalingstekens en scheidingsteken ';'"
+        )
+    selected = frame.select(
+        [pl.col(f"c{i}").alias(name) for i, name in positions.items() if f"c{i}" in frame.columns]
+    )
+    selected = selected.with_columns(
+        source_row=pl.Series([n for n, _ in data], dtype=pl.Int64), sheet=pl.lit(None, pl.Utf8)
+    )
+    return RawTable(_blank_to_null(selected), extra)
+
+
+def csv_split(line: str) -> list[str]:
+    return [cell.strip().strip('"') for cell in line.split(";")]
+
+
+def _first_used_rows(path: Path) -> dict[str, int]:
+    """Sheet name → number of the first row that holds a value.
+
+    calamine (fastexcel) starts a sheet at its first used row, so without this offset
+    the row numbers in messages would be wrong for sheets that start with empty rows.
+    """
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    }
+    result: dict[str, int] = {}
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        for sheet in book.iter(f"{{{ns['m']}}}sheet"):
+            target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            first = 1
+            with archive.open(member) as xml:
+                for _, element in ElementTree.iterparse(xml):
+                    if element.tag == f"{{{ns['m']}}}c" and (
+                        element.find("m:v", ns) is not None or element.find("m:is", ns) is not None
+                    ):
+                        ref = element.get("r", "A1")
+                        first = int(re.sub(r"[A-Z]+", "", ref))
+                        break
+            result[sheet.get("name")] = first
+    return result
+
+
+def read_excel(path: Path, spec: SourceSpec, label: str) -> RawTable:
+    try:
+        reader = fastexcel.read_excel(str(path))
+        offsets = _first_used_rows(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure means: not a workbook
+        raise FileProblem(
+            f"{label}: geen leesbaar Excel-bestand (.xlsx); het is beschadigd, afgekapt of "
+            f"van een ander type ({type(exc).__name__})"
+        ) from exc
+    sheets = [spec.sheet] if spec.sheet else reader.sheet_names
+    if spec.sheet and spec.sheet not in reader.sheet_names:
+        raise FileProblem(f"{label}: tabblad '{spec.sheet}' ontbreekt")
+    frames: list[pl.DataFrame] = []
+    extra: list[str] = []
+    skipped: list[str] = []
+    header_problem: FileProblem | None = None
+    required = {normalise_header(h) for h in spec.required_headers}
+    for sheet in sheets:
+        grid = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+        if grid.height == 0:
+            skipped.append(sheet)
+            continue
+        rows = grid.rows()
+        header_at = None
+        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            keys = {normalise_header(c) for c in row}
+            # A header row holds at least half of the required headers; it is the table's
+            # header even when it lacks a required column (that fails the file).
+            if len(keys & required) * 2 >= len(required):
+                header_at = i
+                break
+        if header_at is None:
+            skipped.append(sheet)
+            continue
+        where = f"{label}, blad '{sheet}'"
+        try:
+            positions, sheet_extra = _map_header(list(rows[header_at]), spec, where)
+        except FileProblem as problem:
+            header_problem = problem
+            continue
+        extra.extend(e for e in sheet_extra if e not in extra)
+        first_row = offsets.get(sheet, 1)
+        body = grid.slice(header_at + 1).with_row_index("_i")
+        body = body.with_columns(
+            source_row=(pl.col("_i") + header_at + 1 + first_row).cast(pl.Int64)
+        )
+        value_cols = grid.columns
+        first_col = value_cols[min(positions)] if positions else value_cols[0]
+        non_empty = pl.any_horizontal(
+            [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in value_cols]
+        )
+        is_total = (
+            pl.col(value_cols[0]).str.strip_chars().str.to_lowercase().str.starts_with("totaal")
+            | pl.col(first_col).str.strip_chars().str.to_lowercase().str.starts_with("totaal")
+        ).fill_null(False)
+        body = body.filter(non_empty & ~is_total)
+        frames.append(
+            body.select(
+                [pl.col(value_cols[i]).alias(name) for i, name in positions.items()]
+                + [pl.col("source_row"), pl.lit(sheet).alias("sheet")]
+            )
+        )
+    if not frames:
+        if header_problem is not None:
+            raise header_problem
+        raise FileProblem(
+            f"{label}: geen tabblad met een kopregel gevonden (verwacht de kolommen "
+            f"{', '.join(spec.required_headers)})"
+        )
+    return RawTable(_blank_to_null(pl.concat(frames, how="diagonal")), extra, skipped)
+
+
+def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
+    text_cols = [c for c, t in frame.schema.items() if t == pl.Utf8 and c != "sheet"]
+    return frame.with_columns(
+        [
+            pl.when(pl.col(c).str.strip_chars() == "")
+            .then(None)
+            .otherwise(pl.col(c).str.strip_chars())
+            .alias(c)
+            for c in text_cols
+        ]
+    )
+
+
+def read_file(path: Path, spec: SourceSpec, label: str) -> RawTable:
+    if path.suffix.lower() == ".csv":
+        if path.stat().st_size == 0:
+            raise FileProblem(f"{label}: het bestand is leeg")
+        return read_csv(path, spec, label)
+    return read_excel(path, spec, label)
+
+
+# --------------------------------------------------------------------------- typing
+
+YES = {"ja", "j", "x", "yes", "y", "1", "true", "waar"}
+NO = {"nee", "n", "no", "0", "false", "onwaar"}
+UNKNOWN = {"onbekend", "?", "nb", "n.b."}
+
+
+def _lower(name: str) -> pl.Expr:
+    return pl.col(name).str.strip_chars().str.to_lowercase()
+
+
+def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
+    """(typed value, bad-value condition or None, rule, problem text) for one column."""
+    name = column.field
+    raw = pl.col(name)
+    if column.kind == "date":
+        value = parse_date(raw)
+        problem = "is geen datum (verwacht dd-mm-jjjj, jjjj-mm-dd of een Excel-datum)"
+        return value, raw.is_not_null() & value.is_null(), "date_format", problem
+    if column.kind == "yes_no":
+        low = _lower(name)
+        value = (
+            pl.when(raw.is_null())
+            .then(False)
+            .when(low.is_in(YES))
+            .then(True)
+            .when(low.is_in(NO))
+            .then(False)
+        )
+        bad = raw.is_not_null() & ~low.is_in(YES | NO)
+        return value.otherwise(None), bad, "yes_no", "is geen Ja/Nee of x"
+    if column.kind == "yes_no_unknown":
+        low = _lower(name)
+        value = pl.when(low.is_in(YES)).then(True).when(low.is_in(NO)).then(False).otherwise(None)
+        bad = raw.is_not_null() & ~low.is_in(YES | NO | UNKNOWN)
+        return value, bad, "yes_no_unknown", "is geen Ja, Nee of Onbekend"
+    if column.kind == "choice":
+        lookup = {c.lower(): c for c in column.choices}
+        low = _lower(name)
+        value = low.replace_strict(lookup, default=None)
+        bad = raw.is_not_null() & value.is_null()
+        return value, bad, "choice", "is geen van: " + ", ".join(column.choices)
+    if column.kind in {"int", "number"}:
+        text = raw.str.replace_all(r"\s", "").str.replace(r"^€", "")
+        # Decimal comma: "0,5" and "1.234,5"; a dot alone is a decimal point ("0.5").
+        text = (
+            pl.when(text.str.contains(","))
+            .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
+            .otherwise(text)
+        )
+        number = text.cast(pl.Float64, strict=False)
+        bad = raw.is_not_null() & number.is_null()
+        problem = "is geen getal"
+        if column.kind == "int":
+            bad = bad | (number.is_not_null() & (number != number.round(0)))
+            problem = "is geen geheel getal"
+        if column.minimum is not None:
+            bad = bad | (number < column.minimum).fill_null(False)
+        if column.maximum is not None:
+            bad = bad | (number > column.maximum).fill_null(False)
+        if column.minimum is not None or column.maximum is not None:
+            low = "" if column.minimum is None else f"minimaal {column.minimum:g}"
+            high = "" if column.maximum is None else f"maximaal {column.maximum:g}"
+            problem += f" ({' en '.join(x for x in (low, high) if x)})"
+        value = number.cast(pl.Int64, strict=False) if column.kind == "int" else number
+        return value, bad, "number", problem
+    if column.kind == "bsn":
+        normal = normalise_bsn(raw)
+        return (
+            normal,
+            raw.is_not_null() & ~passes_elfproef(normal),
+            "bsn_11_proef",
+            "BSN voldoet niet aan de 11-proef",
+        )
+    return raw, None, "", ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A source-specific rule over typed columns: rows where ``broken`` holds are rejected."""
+
+    column: str
+    rule: str
+    problem: str
+    broken: Callable[[], pl.Expr]
+
+
+def apply_columns(
+    raw: pl.DataFrame, spec: SourceSpec, rules: Iterable[Rule] = ()
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Type every declared column; return (typed rows that pass, problems of the rest).
+
+    A value that is present but cannot be typed, a required value that is empty, and a
+    broken source rule all reject the row. Problems never carry a sensitive value.
+    """
+    present = [c for c in spec.columns if c.field in raw.columns]
+    missing_optional = [c.field for c in spec.columns if c.field not in raw.columns]
+    frame = raw.with_columns([pl.lit(None, pl.Utf8).alias(f) for f in missing_optional])
+    checks: list[tuple[str, str, str, pl.Expr, str | None]] = []
+    typed_exprs = []
+    for column in spec.columns:
+        value, bad, rule, problem = typed_column(column)
+        typed_exprs.append(value.alias(column.field))
+        if column.required:
+            checks.append(
+                (
+                    column.header,
+                    "required",
+                    "verplicht veld is leeg",
+                    pl.col(column.field).is_null(),
+                    None,
+                )
+            )
+        if bad is not None and column in present:
+            show = None if column.sensitive else column.field
+            checks.append((column.header, rule, problem, bad, show))
+    flags = frame.with_columns(
+        [cond.fill_null(False).alias(f"_bad{i}") for i, (*_, cond, _s) in enumerate(checks)]
+    )
+    typed = flags.with_columns(typed_exprs)
+    rule_list = list(rules)
+    typed = typed.with_columns(
+        [r.broken().fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rule_list)]
+    )
+    problems = []
+    for i, (header, rule, problem, _cond, show) in enumerate(checks):
+        hit = flags.filter(pl.col(f"_bad{i}"))
+        if hit.height:
+            text = pl.format("'{}' " + problem, pl.col(show)) if show else pl.lit(problem)
+            problems.append(
+                hit.select(
+                    "source_row",
+                    "sheet",
+                    pl.lit(header).alias("column"),
+                    pl.lit(rule).alias("rule"),
+                    text.alias("problem"),
+                )
+            )
+    for i, r in enumerate(rule_list):
+        hit = typed.filter(
+            pl.col(f"_rule{i}")
+            & ~pl.any_horizontal(
+                [pl.col(f"_bad{j}") for j in range(len(checks))] or [pl.lit(False)]
+            )
+        )
+        if hit.height:
+            problems.append(
+                hit.select(
+                    "source_row",
+                    "sheet",
+                    pl.lit(r.column).alias("column"),
+                    pl.lit(r.rule).alias("rule"),
+                    pl.lit(r.problem).alias("problem"),
+                )
+            )
+    bad_any = pl.any_horizontal(
+        [pl.col(f"_bad{i}") for i in range(len(checks))]
+        + [pl.col(f"_rule{i}") for i in range(len(rule_list))]
+        or [pl.lit(False)]
+    )
+    good = typed.filter(~bad_any).select([c.field for c in spec.columns] + ["source_row", "sheet"])
+    rejected = (pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)).sort(
+        "sheet", "source_row", nulls_last=False
+    )
+    return good, rejected
+
+
+def with_person_key(frame: pl.DataFrame, key: str, bsn_field: str = "bsn") -> pl.DataFrame:
+    """Replace the BSN by its keyed pseudonym; the BSN column is gone afterwards."""
+    return frame.with_columns(person_key=pseudonymise(frame.get_column(bsn_field), key)).drop(
+        bsn_field
+    )
+
+
+def empty_problems() -> pl.DataFrame:
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
+# --------------------------------------------------------------------------- a source
+
+QUALITY_SCHEMA = {
+    "source": pl.Utf8,
+    "file": pl.Utf8,
+    "sheet": pl.Utf8,
+    "row_number": pl.Int64,
+    "column": pl.Utf8,
+    "rule": pl.Utf8,
+    "message": pl.Utf8,
+}
+
+LEDGER_SCHEMA = {
+    "file": pl.Utf8,
+    "sha256": pl.Utf8,
+    "source": pl.Utf8,
+    "status": pl.Utf8,
+    "rows_read": pl.Int64,
+    "rows_loaded": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "error": pl.Utf8,
+    "extra_columns": pl.Utf8,
+}
+
+
+def region_slug(region: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
+
+
+def quality_rows(problems: pl.DataFrame, source: str, file: str) -> pl.DataFrame:
+    """Problems of one file as quality-table rows with a message naming file, row, column."""
+    where = (
+        pl.when(pl.col("sheet").is_not_null())
+        .then(
+            pl.format("{}, blad '{}', rij {}", pl.lit(file), pl.col("sheet"), pl.col("source_row"))
+        )
+        .otherwise(pl.format("{}, rij {}", pl.lit(file), pl.col("source_row")))
+    )
+    return problems.select(
+        pl.lit(source).alias("source"),
+        pl.lit(file).alias("file"),
+        "sheet",
+        pl.col("source_row").alias("row_number"),
+        "column",
+        "rule",
+        pl.format("{}, kolom '{}': {}", where, pl.col("column"), pl.col("problem")).alias(
+            "message"
+        ),
+    )
+
+
+@dataclass
+class SourceResult:
+    """Everything one source contributed to a run."""
+
+    rows: pl.DataFrame
+    ledger: pl.DataFrame
+    rejected: pl.DataFrame
+    warnings: pl.DataFrame
+    log_lines: list[str]
+
+
+Parser = Callable[[RawTable, str], Parsed]
+
+
+def ingest_source(
+    raw_dir: Path,
+    spec: SourceSpec,
+    parser: Parser,
+    key: str,
+    regions: dict[str, str] | None = None,
+) -> SourceResult:
+    """Read every file of one source; never raise for a bad file.
+
+    ``regions`` maps a folder slug to the region's display name, for the sources whose
+    region is the first folder below the source folder.
+    """
+    files, ignored = discover(raw_dir / spec.folder)
+    log = [
+        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd (geen .csv of .xlsx)"
+        for p in ignored
+    ]
+    seen: dict[str, str] = {}
+    ledger, frames, rejected, warnings = [], [], [], []
+    for path in files:
+        label = path.relative_to(raw_dir).as_posix()
+        entry = {c: None for c in LEDGER_SCHEMA} | {"file": label, "source": spec.name}
+        entry["sha256"] = sha256_of(path)
+        if entry["sha256"] in seen:
+            entry["status"] = "duplicate"
+            ledger.append(entry)
+            log.append(
+                f"{spec.name}: {label} duplicate (zelfde inhoud als {seen[entry['sha256']]})"
+            )
+            continue
+        seen[entry["sha256"]] = label
+        try:
+            region = None
+            if spec.region_from_folder:
+                region = _region_of(path, raw_dir / spec.folder, regions or {}, label)
+            raw = read_file(path, spec, label)
+            parsed = parser(raw, key)
+        except FileProblem as problem:
+            entry |= {"status": "failed", "error": str(problem)}
+            ledger.append(entry)
+            log.append(f"{spec.name}: {label} failed: {problem}")
+            continue
+        rows = parsed.rows.with_columns(source_file=pl.lit(label))
+        if region is not None:
+            rows = rows.with_columns(region=pl.lit(region))
+        frames.append(rows)
+        rejected.append(quality_rows(parsed.rejected, spec.name, label))
+        warnings.append(quality_rows(parsed.warnings, spec.name, label))
+        n_rejected = parsed.rejected.select("sheet", "source_row").unique().height
+        entry |= {
+            "status": "loaded",
+            "rows_read": raw.frame.height,
+            "rows_loaded": parsed.rows.height,
+            "rows_rejected": n_rejected,
+            "extra_columns": ", ".join(raw.extra_columns) or None,
+        }
+        ledger.append(entry)
+        extra = f"; extra kolommen genegeerd: {entry['extra_columns']}" if raw.extra_columns else ""
+        log.append(
+            f"{spec.name}: {label} loaded: {entry['rows_read']} gelezen, "
+            f"{entry['rows_loaded']} geladen, {n_rejected} afgewezen{extra}"
+        )
+    return SourceResult(
+        rows=pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(),
+        ledger=pl.DataFrame(ledger, schema=LEDGER_SCHEMA),
+        rejected=_concat_quality(rejected),
+        warnings=_concat_quality(warnings),
+        log_lines=log,
+    )
+
+
+def _concat_quality(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
+
+
+def _region_of(path: Path, source_dir: Path, regions: dict[str, str], label: str) -> str:
+    parts = path.relative_to(source_dir).parts
+    if len(parts) < 2:
+        raise FileProblem(
+            f"{label}: staat niet in een regiomap; zet het in bijvoorbeeld "
+            f"{source_dir.name}/{next(iter(regions), 'gooi-en-vechtstreek')}/"
+        )
+    if parts[0] not in regions:
+        raise FileProblem(
+            f"{label}: onbekende regiomap '{parts[0]}' (bekend: {', '.join(sorted(regions))})"
+        )
+    return regions[parts[0]]

@@ -1,0 +1,1590 @@
+"""Manager workbooks: one Excel file per region, laid out like the evaluation reports.
+
+The entry point :func:`write_region_workbooks` reads only the ``kpi`` and ``quality``
+schemas of the warehouse. It computes no KPI: it lays out, labels and formats what those
+tables hold (the only arithmetic is the ``Totaal`` row of a table, the sum of the rows
+shown). Percentages are written as exact fractions with the number format ``0%``, money
+as exact euros with ``€ #,##0`` and ratios with ``0.00``: Excel rounds on display,
+normally (half away from zero).
+
+Small-cell suppression (``suppression_threshold=N``) hides counts ``0 < count < N`` as
+``<N`` and blanks the shares derived from them; where a total would then reveal a single
+hidden cell, the next smallest cell of that row or column is hidden as well (shown as
+``x``). Money and ratios of the MKBA are never suppressed.
+
+The files are deterministic: fixed document timestamps and fixed zip entry times, so
+two runs on the same warehouse (and the same ``run_info``) give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+__all__ = [
+    "LABELS",
+    "SHEET_NAMES",
+    "region_slug",
+    "workbook_path",
+    "write_region_workbooks",
+]
+
+# --------------------------------------------------------------------------- labels
+
+SHEET_OUTFLOW = "Uitstroom en caseload"
+SHEET_COORDINATION = "Coördinatie"
+SHEET_LIFE_DOMAINS = "Leefgebieden"
+SHEET_SCREENING = "Screening"
+SHEET_REACH = "Bereik nazorg-plus"
+SHEET_MKBA = "MKBA"
+SHEET_REDETENTION = "Herdetentie"
+SHEET_DEFINITIONS = "Definities"
+SHEET_QUALITY = "Datakwaliteit"
+
+#: All sheets in workbook order; ``Herdetentie`` only appears when the region has data.
+SHEET_NAMES = (
+    SHEET_OUTFLOW,
+    SHEET_COORDINATION,
+    SHEET_LIFE_DOMAINS,
+    SHEET_SCREENING,
+    SHEET_REACH,
+    SHEET_MKBA,
+    SHEET_REDETENTION,
+    SHEET_DEFINITIONS,
+    SHEET_QUALITY,
+)
+
+NO_DATA = "Geen gegevens beschikbaar"
+MISSING = "-"  # the municipality or stage has no row in the source table for that year
+SECONDARY_MARK = "x"  # hidden so that a total does not reveal a suppressed cell
+
+#: Every Dutch label of a warehouse code, by the column the code appears in.
+LABELS: dict[str, dict[str, str]] = {
+    "measure": {
+        "profile_made": "Profiel opgesteld",
+        "enriched_network_round": "Verrijkt via netwerkronde",
+        "enriched_any": "Verrijkt (bilateraal of netwerkronde)",
+        "life_domain_support": "Actieve inzet op leefgebieden",
+        "case_conference": "Casusoverleg ingezet",
+        "repeat_detention": "Casussen van personen met meer dan één casus in het jaar",
+    },
+    "conference_type": {
+        "veelpleger": "Veelplegeroverleg",
+        "huiselijk_geweld": "Scenario-overleg huiselijk geweld",
+        "casus_op_maat": "Casus op Maat",
+    },
+    "life_domain": {
+        "id": "Identiteitsbewijs",
+        "housing": "Huisvesting",
+        "work_income": "Werk en inkomen",
+        "debts": "Schulden",
+        "care": "Zorg",
+        "social_network": "Sociaal netwerk",
+    },
+    "stage": {
+        "released": "Uitgestroomd uit PI",
+        "gross_intake": "Bruto instroom nazorg-plus",
+        "trajectory_started": "Traject gestart (netto bereik)",
+        "sampled": "Steekproef",
+        "approached": "Benaderd",
+        "interviewed": "Geïnterviewd",
+    },
+    "line": {
+        "coordinator_salary": "Salariskosten nazorg-plus coördinator",
+        "case_investments": "Investeringen in casussen",
+        "avoided_offence_damage": "Vermeden delictschade (variant A)",
+        "avoided_police_effort": "Vermeden politie-inzet (variant B)",
+        "avoided_detention_days": "Vermeden detentiedagen (variant B)",
+        "avoided_benefit_costs": "Vermeden uitkeringskosten (blijvend werk)",
+        "avoided_benefit_costs_once": "Vermeden uitkeringskosten (eenmalig)",
+    },
+    "kind": {"cost": "Kosten", "benefit": "Baten"},
+    "variant": {
+        "A": "Variant A (vermeden delictschade)",
+        "B": "Variant B (vermeden politie-inzet en detentiedagen)",
+    },
+    "group": {
+        "nazorg_plus": "Nazorg-plus",
+        "regular": "Reguliere nazorg",
+        "all": "Alle uitgestroomden",
+    },
+    "window_complete": {"true": "ja", "false": "nee, venster nog niet compleet"},
+    "parameter": {
+        "salary": "Salaris coördinator per cohortjaar (€)",
+        "horizon_years": "Jaren terugkerende baten meegeteld",
+        "observation_years": "Observatieperiode delicten (jaren)",
+        "haircut": "Correctie kleine steekproef",
+        "reference_prevalence": "Recidive referentiegroep (2 jaar)",
+        "offences_per_recidivist": "Delicten per recidivist",
+        "cost_per_offence": "Materiële schade per delict (€)",
+        "police_cost_per_hour": "Politiekosten per uur (€)",
+        "police_hours_per_incident": "Politie-uren per incident",
+        "detention_cost_per_day": "Kosten per detentiedag (€)",
+        "detention_days_per_year": "Vermeden detentiedagen per jaar (steekproef)",
+        "benefit_cost_per_month": "Uitkeringskosten per maand (€)",
+        "attribution": "Toerekening werkeffect",
+        "work_years_counted": "Jaren blijvend werk meegeteld",
+        "discount_rate": "Discontovoet (reëel, per jaar)",
+    },
+}
+
+
+def label(family: str, code: Any) -> str:
+    """Dutch label of a warehouse code; the code itself when it has none."""
+    return LABELS[family].get(str(code), str(code))
+
+
+def _order(family: str, codes: Iterable[Any]) -> list[Any]:
+    """Codes in the order of LABELS[family], unknown codes after them alphabetically."""
+    known = list(LABELS[family])
+    present = set(codes)
+    return [c for c in known if c in present] + sorted(
+        (c for c in present if c not in known), key=str
+    )
+
+
+#: One row per figure: (Figuur, Teller, Noemer, Toelichting).
+DEFINITIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "Uitstroom (aantal)",
+        "Personen met minstens één ontslag uit detentie in het jaar (geen overplaatsing of "
+        "verlof), geteld in de gemeente van hun laatste ontslag dat jaar",
+        "-",
+        "Bron: detentiemeldingen (DPAN, later JustID). Ontslagen zonder bekende gemeente "
+        "tellen in geen enkele regio mee; zie Datakwaliteit.",
+    ),
+    (
+        "Uitstroom (%)",
+        "Uitstroom van de gemeente",
+        "Uitstroom van de hele regio in hetzelfde jaar",
+        "",
+    ),
+    (
+        "Caseload (aantal)",
+        "Casussen in de registratie van het Zorg- en Veiligheidshuis met datum aanmelding "
+        "in het jaar",
+        "-",
+        "Eén persoon kan meer casussen in een jaar hebben. Een lege, onbekende of "
+        "niet-regionale gemeente telt als Overig. Caseload en uitstroom komen uit "
+        "verschillende registraties en kunnen daardoor per gemeente verschillen.",
+    ),
+    (
+        "Caseload (%)",
+        "Caseload van de gemeente",
+        "Caseload van de hele regio in hetzelfde jaar",
+        "",
+    ),
+    (
+        "Profiel opgesteld",
+        "Casussen met Profiel = Ja",
+        "Uitstroom én caseload van de regio in het jaar (beide getoond)",
+        "De evaluatie van Gooi en Vechtstreek deelt dit door de uitstroom.",
+    ),
+    (
+        "Verrijkt via netwerkronde",
+        "Casussen met Verrijking = Netwerkronde",
+        "Uitstroom én caseload (beide getoond)",
+        "De evaluatie deelt dit door de caseload.",
+    ),
+    (
+        "Verrijkt (bilateraal of netwerkronde)",
+        "Casussen met Verrijking = Bilateraal of Netwerkronde",
+        "Uitstroom én caseload (beide getoond)",
+        "",
+    ),
+    (
+        "Actieve inzet op leefgebieden",
+        "Casussen met minstens één markering 'Inzet …'",
+        "Uitstroom én caseload (beide getoond)",
+        "De evaluatie deelt dit door de caseload.",
+    ),
+    (
+        "Casusoverleg ingezet",
+        "Casussen met een casusoverleg (anders dan Geen of leeg)",
+        "Uitstroom én caseload (beide getoond)",
+        "De evaluatie deelt dit door de uitstroom.",
+    ),
+    (
+        "Casussen van personen met meer dan één casus in het jaar",
+        "Casussen van personen die in dat jaar meer dan één casus hebben",
+        "Uitstroom én caseload (beide getoond)",
+        "Personen die vaker gedetineerd waren, waarvoor op verschillende momenten inzet "
+        "is gevraagd.",
+    ),
+    (
+        "Inzet per leefgebied",
+        "Casussen met inzet van de coördinator op dat leefgebied",
+        "-",
+        "Een casus kan inzet op meer leefgebieden hebben; de rijen tellen daarom niet op "
+        "tot het aantal casussen met inzet.",
+    ),
+    (
+        "Casusoverleg per soort",
+        "Casussen met dat soort casusoverleg",
+        "-",
+        "Totaal = som van de soorten.",
+    ),
+    (
+        "Wens tot ondersteuning bij intake (%)",
+        "Screeningsformulieren met 'Ja' voor het leefgebied",
+        "Formulieren met 'Ja' of 'Nee' voor dat leefgebied (beantwoord)",
+        "Naar jaar van insluiting. 'Onbekend' en leeg tellen niet als antwoord. "
+        "Formulieren uit de DPAN-periode hebben geen vraag over het sociaal netwerk.",
+    ),
+    (
+        "Gescreend (%)",
+        "Detenties met een screeningsformulier (in de DPAN-periode: ingevulde Hulpvraag "
+        "of Toestemming)",
+        "Detenties met een ontslag in het jaar in een gemeente van de regio",
+        "",
+    ),
+    (
+        "Geen toestemming (%)",
+        "Gescreende detenties waarin toestemming met 'Nee' is beantwoord",
+        "Gescreende detenties",
+        "",
+    ),
+    (
+        "Bereik nazorg-plus: personen per fase",
+        "Uitgestroomd uit PI: uitstroom van de regio in het cohortjaar; bruto instroom: "
+        "personen met een nazorg-plus-casus (aangemeld of gestart) aangemeld in het jaar; "
+        "traject gestart: personen met een gestart traject; steekproef, benaderd en "
+        "geïnterviewd: de vervolgmeting",
+        "-",
+        "De fasen zijn niet per se genest: iemand kan een traject starten terwijl hij nog "
+        "gedetineerd is.",
+    ),
+    (
+        "% van uitgestroomd",
+        "Personen in de fase",
+        "Uitgestroomde personen van de regio in het cohortjaar",
+        "",
+    ),
+    (
+        "% van vorige fase",
+        "Personen in de fase",
+        "Personen in de fase erboven",
+        "",
+    ),
+    (
+        "Extrapolatiefactor",
+        "Cohortgrootte N (traject gestart)",
+        "Steekproefgrootte n (geïnterviewd, niet getrokken)",
+        "Alle steekproefbedragen worden met deze factor naar het cohort opgehoogd.",
+    ),
+    (
+        "Bedrag per jaar (steekproef)",
+        "Jaarlijks bedrag voor de geïnterviewde steekproef",
+        "-",
+        "Leeg voor eenmalige posten en voor de investeringen in casussen.",
+    ),
+    (
+        "Steekproef, periode",
+        "Bedrag van de steekproef over de meegetelde jaren",
+        "-",
+        "Verdisconteerd als een discontovoet is ingesteld (jaar 1 niet).",
+    ),
+    (
+        "Cohort (geëxtrapoleerd)",
+        "Steekproefbedrag over de periode × extrapolatiefactor",
+        "-",
+        "Voor de salariskosten: het salaris zelf, één keer per cohortjaar.",
+    ),
+    (
+        "Salariskosten nazorg-plus coördinator",
+        "Salaris van de coördinator voor één cohortjaar",
+        "-",
+        "Kosten, één keer geteld.",
+    ),
+    (
+        "Investeringen in casussen",
+        "Som van de eenmalige kosten van de geïnterviewde casussen",
+        "-",
+        "Kosten (inrichting woning, ID-kaart, opleiding e.d.).",
+    ),
+    (
+        "Vermeden delictschade (variant A)",
+        "(verwachte − waargenomen delicten) ÷ observatiejaren × schade per delict × "
+        "correctie kleine steekproef",
+        "-",
+        "Verwacht: geïnterviewden × recidive referentiegroep × delicten per recidivist.",
+    ),
+    (
+        "Vermeden politie-inzet (variant B)",
+        "Vermeden politie-incidenten per jaar × uren per incident × uurtarief × correctie "
+        "kleine steekproef",
+        "-",
+        "",
+    ),
+    (
+        "Vermeden detentiedagen (variant B)",
+        "Vermeden detentiedagen per jaar × kosten per detentiedag",
+        "-",
+        "",
+    ),
+    (
+        "Vermeden uitkeringskosten (blijvend werk)",
+        "Per casus: vermeden uitkeringsmaanden per jaar × kosten per maand × toerekening, "
+        "afgerond op 1.000 euro",
+        "-",
+        "Geteld voor het ingestelde aantal jaren blijvend werk.",
+    ),
+    (
+        "Vermeden uitkeringskosten (eenmalig)",
+        "Per casus: eenmalig vermeden uitkeringsmaanden × kosten per maand × toerekening, "
+        "afgerond op 1.000 euro",
+        "-",
+        "Werk dat niet blijvend was.",
+    ),
+    (
+        "Totale kosten / totale baten",
+        "Som van de kosten- of batenposten van de variant (cohort)",
+        "-",
+        "Variant A rekent met vermeden delictschade, variant B met vermeden politie-inzet "
+        "en detentiedagen; kosten en werkposten staan in beide.",
+    ),
+    ("Saldo", "Totale baten − totale kosten", "-", ""),
+    (
+        "Baten-kostenverhouding",
+        "Totale baten",
+        "Totale kosten",
+        "Boven 1: de baten zijn groter dan de kosten.",
+    ),
+    (
+        "Verhouding zonder uitkeringsposten",
+        "Totale baten zonder de twee posten vermeden uitkeringskosten",
+        "Totale kosten",
+        "Uitkeringen zijn in strikte welvaartszin een overdracht; dit is de voorzichtigste lezing.",
+    ),
+    (
+        "Gevoeligheid",
+        "Baten-kostenverhouding als één parameter de getoonde waarde heeft",
+        "-",
+        "Alle andere parameters houden hun waarde.",
+    ),
+    (
+        "Break-evenwaarde",
+        "Waarde van de parameter waarbij de baten-kostenverhouding precies 1 is",
+        "-",
+        "'geen': de verhouding blijft over het hele onderzochte bereik aan dezelfde kant van 1.",
+    ),
+    (
+        "Bootstrap-interval (P05, P50, P95)",
+        "5e, 50e en 95e percentiel van de baten-kostenverhouding",
+        "Over het getoonde aantal trekkingen (met seed)",
+        "De geïnterviewde casussen worden met teruglegging opnieuw getrokken; salaris en "
+        "extrapolatiefactor blijven vast.",
+    ),
+    (
+        "Herdetentie: heropgenomen binnen 2 jaar",
+        "Personen met een nieuwe insluiting binnen 730 dagen na hun eerste ontslag in het "
+        "uitstroomjaar",
+        "-",
+        "Heropname in detentie, geen recidive in de zin van de WODC-recidivemonitor "
+        "(nieuwe veroordelingen). Geen causaal effect: de groepen verschillen in wie voor "
+        "nazorg-plus is geselecteerd.",
+    ),
+    (
+        "Herdetentie: % heropgenomen (prevalentie)",
+        "Heropgenomen personen",
+        "Uitgestroomde personen van de groep",
+        "",
+    ),
+    (
+        "Herdetentie: detenties per persoon (incidentie)",
+        "Nieuwe detenties binnen 2 jaar",
+        "Uitgestroomde personen van de groep",
+        "",
+    ),
+    (
+        "Herdetentie: venster compleet",
+        "-",
+        "-",
+        "'nee': de laatste melding ligt minder dan 730 dagen na het laatste ontslag van dat "
+        "jaar; de cijfers kunnen dan nog stijgen.",
+    ),
+)
+
+# --------------------------------------------------------------------------- formats
+
+#: Number formats by column kind. ``count`` cells are subject to suppression.
+FORMATS: dict[str, str] = {
+    "count": "#,##0",
+    "int": "#,##0",
+    "share": "0%",
+    "euro": "€ #,##0",
+    "ratio": "0.00",
+    "year": "0",
+    "general": "General",
+    "text": "General",
+}
+NUMERIC_KINDS = frozenset(FORMATS) - {"text"}
+MAX_WIDTH = 60
+MIN_WIDTH = 8
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+
+Pos = tuple[int, int]  # (row, column) inside a table body, 0-based
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _clean(value: Any, kind: str = "general") -> Any:
+    """A warehouse value as openpyxl should store it (Decimal→float, NaN→empty)."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if kind == "count" and value.is_integer():
+            return int(value)
+    return value
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: header, kind (key of FORMATS), how to get the value from a record and the
+    relative column offsets of the counts a share is derived from (blanked with them)."""
+
+    header: str
+    kind: str
+    value: str | Callable[[dict[str, Any]], Any]
+    deps: tuple[int, ...] = ()
+
+    def get(self, record: dict[str, Any]) -> Any:
+        raw = self.value(record) if callable(self.value) else record.get(self.value)
+        return _clean(raw, self.kind)
+
+
+@dataclass
+class Table:
+    """Cells of one table plus what suppression needs to know about them."""
+
+    headers: list[str]
+    kinds: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    groups: list[tuple[str, int, int]] = field(default_factory=list)  # label, first col, span
+    deps: dict[Pos, set[Pos]] = field(default_factory=dict)  # share cell -> its counts
+    totals: list[tuple[Pos, list[Pos]]] = field(default_factory=list)  # total -> members
+    bold_rows: set[int] = field(default_factory=set)
+    cell_kinds: dict[Pos, str] = field(default_factory=dict)
+
+    def add_row(self, values: list[Any], *, bold: bool = False) -> int:
+        self.rows.append(list(values))
+        if bold:
+            self.bold_rows.add(len(self.rows) - 1)
+        return len(self.rows) - 1
+
+    def kind(self, pos: Pos) -> str:
+        return self.cell_kinds.get(pos, self.kinds[pos[1]])
+
+    def value(self, pos: Pos) -> Any:
+        return self.rows[pos[0]][pos[1]]
+
+    def count_cells(self) -> list[Pos]:
+        return [
+            (r, c)
+            for r, row in enumerate(self.rows)
+            for c, value in enumerate(row)
+            if self.kind((r, c)) == "count" and _is_number(value)
+        ]
+
+
+def _flat_table(records: list[dict[str, Any]], cols: list[Col]) -> Table:
+    """One row per record, one column per Col."""
+    table = Table([c.header for c in cols], [c.kind for c in cols])
+    for record in records:
+        r = table.add_row([c.get(record) for c in cols])
+        for ci, col in enumerate(cols):
+            if col.deps:
+                table.deps[(r, ci)] = {(r, ci + d) for d in col.deps}
+    return table
+
+
+def _pivot_table(
+    first_header: str,
+    row_keys: list[Any],
+    row_labels: dict[Any, str],
+    col_keys: list[Any],
+    col_labels: dict[Any, str],
+    block: Callable[[Any], list[tuple[Col, dict[Any, dict[str, Any]]]]],
+    *,
+    total_label: str | None = None,
+) -> Table:
+    """Rows down, a block of columns per column key across (years, groups).
+
+    ``block(col_key)`` gives the columns of that key, each with the records it reads,
+    keyed by ``(row_key, col_key)``. A row without a record shows ``-``. With
+    ``total_label`` a bold total row sums the counts (and shares) of every column.
+    """
+    table = Table([first_header], ["text"])
+    columns: list[tuple[Any, Col, dict[Any, dict[str, Any]]]] = []
+    for key in col_keys:
+        cols = block(key)
+        if not cols:
+            continue
+        table.groups.append((col_labels[key], len(table.headers), len(cols)))
+        for col, source in cols:
+            table.headers.append(col.header)
+            table.kinds.append(col.kind)
+            columns.append((key, col, source))
+    for row_key in row_keys:
+        values: list[Any] = [row_labels[row_key]]
+        for key, col, source in columns:
+            record = source.get((row_key, key))
+            values.append(MISSING if record is None else col.get(record))
+        r = table.add_row(values)
+        for ci, (_, col, _) in enumerate(columns, start=1):
+            if col.deps:
+                table.deps[(r, ci)] = {(r, ci + d) for d in col.deps}
+    if total_label is not None and table.rows:
+        body = range(len(table.rows))
+        totals: list[Any] = [total_label]
+        for ci, (_, col, _) in enumerate(columns, start=1):
+            numbers = [table.rows[r][ci] for r in body if _is_number(table.rows[r][ci])]
+            summable = col.kind in ("count", "share") and numbers
+            totals.append(sum(numbers) if summable else None)
+        tr = table.add_row(totals, bold=True)
+        for ci, (_, col, _) in enumerate(columns, start=1):
+            if col.kind == "count":
+                table.totals.append(((tr, ci), [(r, ci) for r in body]))
+    return table
+
+
+def suppress_small_cells(table: Table, threshold: int) -> None:
+    """Hide counts 0 < n < threshold as ``<threshold``, then hide the next smallest
+    member wherever a total would reveal a single hidden cell (``x``), and blank every
+    share derived from a hidden count."""
+    primary = {pos for pos in table.count_cells() if 0 < table.value(pos) < threshold}
+    hidden = set(primary)
+    changed = True
+    while changed:
+        changed = False
+        for total, members in table.totals:
+            if total in hidden or sum(m in hidden for m in members) != 1:
+                continue
+            candidates = [
+                m
+                for m in members
+                if m not in hidden and _is_number(table.value(m)) and table.value(m) > 0
+            ]
+            pick = min(candidates, key=lambda m: (table.value(m), m)) if candidates else total
+            hidden.add(pick)
+            changed = True
+    for r, c in hidden:
+        table.rows[r][c] = f"<{threshold}" if (r, c) in primary else SECONDARY_MARK
+    for (r, c), deps in table.deps.items():
+        if deps & hidden:
+            table.rows[r][c] = None
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+@dataclass
+class Placed:
+    """Where a table landed on the sheet (Excel row numbers, 1-based)."""
+
+    header_row: int
+    first_row: int
+    last_row: int
+
+
+class SheetWriter:
+    """Writes titles, notes, tables and charts below each other on one worksheet."""
+
+    def __init__(self, ws: Worksheet, threshold: int | None):
+        self.ws = ws
+        self.threshold = threshold
+        self.row = 1
+        self.widths: dict[int, int] = {}
+        self.freeze: str | None = None
+
+    def title(self, text: str) -> None:
+        self.ws.cell(self.row, 1, text).font = TITLE_FONT
+        self.row += 2
+
+    def subtitle(self, text: str) -> None:
+        self.ws.cell(self.row, 1, text).font = BOLD
+        self.row += 1
+
+    def note(self, text: str) -> None:
+        self.ws.cell(self.row, 1, text)
+        self.row += 1
+
+    def gap(self) -> None:
+        self.row += 1
+
+    def no_data(self) -> None:
+        self.note(NO_DATA)
+        self.gap()
+
+    def table(self, table: Table, *, suppress: bool = True, freeze_cols: int = 0) -> Placed:
+        """Header (with an optional group row above it), body, formats; suppression first
+        when it is on and the table holds counts."""
+        if suppress and self.threshold:
+            suppress_small_cells(table, self.threshold)
+        ws = self.ws
+        if table.groups:
+            for text, first, span in table.groups:
+                cell = ws.cell(self.row, first + 1, text)
+                cell.font = BOLD
+                cell.alignment = Alignment(horizontal="center")
+                if span > 1:
+                    ws.merge_cells(
+                        start_row=self.row,
+                        start_column=first + 1,
+                        end_row=self.row,
+                        end_column=first + span,
+                    )
+            self.row += 1
+        header_row = self.row
+        for ci, header in enumerate(table.headers):
+            cell = ws.cell(header_row, ci + 1, header)
+            cell.font = BOLD
+            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+            self._track(ci, len(header))
+        for ri, values in enumerate(table.rows):
+            excel_row = header_row + 1 + ri
+            for ci, value in enumerate(values):
+                kind = table.kind((ri, ci))
+                cell = ws.cell(excel_row, ci + 1, value)
+                if _is_number(value):
+                    cell.number_format = FORMATS[kind]
+                elif isinstance(value, str) and kind in NUMERIC_KINDS:
+                    cell.alignment = Alignment(horizontal="right")
+                elif isinstance(value, str) and len(value) > MAX_WIDTH:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if ri in table.bold_rows:
+                    cell.font = BOLD
+                self._track(ci, _display_width(value, kind))
+        if self.freeze is None:
+            self.freeze = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
+        placed = Placed(header_row, header_row + 1, header_row + len(table.rows))
+        self.row = placed.last_row + 2
+        return placed
+
+    def chart(self, chart: BarChart, rows: int = 18) -> None:
+        chart.height = 8
+        chart.width = 17
+        self.ws.add_chart(chart, f"A{self.row}")
+        self.row += rows
+
+    def _track(self, ci: int, width: int) -> None:
+        self.widths[ci] = max(self.widths.get(ci, 0), width)
+
+    def finish(self) -> None:
+        """Column widths, frozen header and print settings."""
+        ws = self.ws
+        for ci, width in self.widths.items():
+            ws.column_dimensions[get_column_letter(ci + 1)].width = min(
+                MAX_WIDTH, max(MIN_WIDTH, width + 2)
+            )
+        if self.freeze:
+            ws.freeze_panes = self.freeze
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+
+
+def _display_width(value: Any, kind: str) -> int:
+    if value is None:
+        return 0
+    if not _is_number(value):
+        return len(str(value))
+    if kind == "share":
+        return 5
+    if kind in ("ratio", "general"):
+        return len(f"{value:.2f}") if isinstance(value, float) else len(str(value))
+    if kind == "year":
+        return len(str(value))
+    return len(f"{value:,.0f}") + (2 if kind == "euro" else 0)
+
+
+def _bar_chart(title: str, y_title: str, *, horizontal: bool = False) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar" if horizontal else "col"
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    if horizontal:
+        chart.x_axis.scaling.orientation = "maxMin"  # first category on top
+    return chart
+
+
+def _add_series(
+    chart: BarChart, ws: Worksheet, col: int, first_row: int, last_row: int, title: str
+) -> None:
+    ref = Reference(ws, min_col=col, min_row=first_row, max_row=last_row)
+    chart.series.append(Series(ref, title=title))
+
+
+def _index(records: list[dict[str, Any]], row_field: str, col_field: str) -> dict:
+    return {(r.get(row_field), r.get(col_field)): r for r in records}
+
+
+def _years(records: list[dict[str, Any]], name: str = "year") -> list[Any]:
+    """Distinct years, newest first (as in the reports)."""
+    return sorted({r[name] for r in records if r.get(name) is not None}, reverse=True)
+
+
+# --- 1. Uitstroom en caseload -----------------------------------------------------
+
+
+def _municipality_key(record: dict[str, Any]) -> str:
+    return str(record.get("municipality_code") or record.get("municipality_name"))
+
+
+def _is_overig(record: dict[str, Any]) -> bool:
+    code = str(record.get("municipality_code") or "").upper()
+    return code == "OVERIG" or str(record.get("municipality_name") or "").lower() == "overig"
+
+
+def write_outflow_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
+    """Tabel 1: municipalities down, per year caseload and outflow (count, %) across."""
+    outflow = [{**r, "key": _municipality_key(r)} for r in data.rows("kpi.outflow", region)]
+    caseload = [{**r, "key": _municipality_key(r)} for r in data.rows("kpi.caseload", region)]
+    sw.title(f"Uitstroom en caseload per gemeente — {region}")
+    if not outflow and not caseload:
+        sw.no_data()
+        return
+    out_by = _index(outflow, "key", "year")
+    case_by = _index(caseload, "key", "year")
+    names: dict[str, str] = {}
+    overig: set[str] = set()
+    for r in sorted(outflow + caseload, key=lambda r: r["year"]):
+        names[r["key"]] = str(r.get("municipality_name") or r.get("municipality_code"))
+        if _is_overig(r):
+            overig.add(r["key"])
+    out_years, case_years = _years(outflow), _years(caseload)
+    latest = out_years[0] if out_years else None
+
+    def recent_outflow(key: str) -> float | None:
+        record = out_by.get((key, latest))
+        return None if record is None else _clean(record.get("persons"))
+
+    def sort_key(key: str) -> tuple:
+        persons = recent_outflow(key)
+        return (key in overig, persons is None, -(persons or 0), names[key])
+
+    keys = sorted(names, key=sort_key)
+
+    def block(year: Any) -> list[tuple[Col, dict]]:
+        cols: list[tuple[Col, dict]] = []
+        if year in case_years:
+            cols += [
+                (Col("Caseload aantal", "count", "cases"), case_by),
+                (Col("%", "share", "share", deps=(-1,)), case_by),
+            ]
+        if year in out_years:
+            cols += [
+                (Col("Uitstroom aantal", "count", "persons"), out_by),
+                (Col("%", "share", "share", deps=(-1,)), out_by),
+            ]
+        return cols
+
+    years = sorted(set(out_years) | set(case_years), reverse=True)
+    table = _pivot_table(
+        "Gemeente",
+        keys,
+        names,
+        years,
+        {y: str(y) for y in years},
+        block,
+        total_label="Totaal",
+    )
+    placed = sw.table(table, freeze_cols=1)
+    sw.note(
+        "Caseload: casussen in de registratie van het Zorg- en Veiligheidshuis; uitstroom: "
+        "personen die in het jaar uit detentie zijn ontslagen. '-' = geen registratie."
+    )
+    sw.note("Percentages zijn normaal afgerond; een kolom kan daardoor op 99% of 101% uitkomen.")
+    sw.gap()
+    with_outflow = [k for k in keys if recent_outflow(k) is not None]
+    if latest is not None and with_outflow:
+        col = next(
+            first + 1 + (2 if latest in case_years else 0)
+            for text, first, _ in table.groups
+            if text == str(latest)
+        )
+        chart = _bar_chart(f"Uitstroom per gemeente {latest}", "Personen")
+        last = placed.first_row + len(with_outflow) - 1
+        _add_series(chart, sw.ws, col, placed.first_row, last, f"Uitstroom {latest}")
+        chart.set_categories(Reference(sw.ws, min_col=1, min_row=placed.first_row, max_row=last))
+        chart.legend = None
+        sw.chart(chart)
+
+
+# --- 2. Coördinatie ---------------------------------------------------------------
+
+_DENOMINATOR_ROWS = {"__outflow": "Uitstroom (noemer)", "__caseload": "Caseload (noemer)"}
+
+
+def write_coordination_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
+    """Coordination measures per year with both denominators, then case conferences."""
+    sw.title(f"Coördinatie nazorg — {region}")
+    sw.subtitle("Output van de coördinatie")
+    records = data.rows("kpi.coordination", region)
+    if not records:
+        sw.no_data()
+    else:
+        by = _index(records, "measure", "year")
+        years = _years(records)
+        for year in years:  # the denominators as two extra rows, as counts
+            sample = next(r for r in records if r["year"] == year)
+            by[("__outflow", year)] = {"numerator": sample.get("outflow")}
+            by[("__caseload", year)] = {"numerator": sample.get("caseload")}
+        measures = _order("measure", (r["measure"] for r in records))
+        labels = {m: label("measure", m) for m in measures} | _DENOMINATOR_ROWS
+        keys = measures + list(_DENOMINATOR_ROWS)
+        table = _pivot_table(
+            "Maatregel",
+            keys,
+            labels,
+            years,
+            {y: str(y) for y in years},
+            lambda _year: [
+                (Col("Aantal", "count", "numerator"), by),
+                (Col("% van uitstroom", "share", "rate_of_outflow", deps=(-1,)), by),
+                (Col("% van caseload", "share", "rate_of_caseload", deps=(-2,)), by),
+            ],
+        )
+        out_row, case_row = len(measures), len(measures) + 1
+        table.bold_rows |= {out_row, case_row}
+        for _, first, _ in table.groups:  # a rate also reveals its denominator
+            for r in range(len(measures)):
+                table.deps.setdefault((r, first + 1), set()).add((out_row, first))
+                table.deps.setdefault((r, first + 2), set()).add((case_row, first))
+        sw.table(table)
+        sw.note(
+            "Beide noemers staan erbij: de evaluaties delen de ene maatregel door de "
+            "uitstroom en de andere door de caseload."
+        )
+        sw.gap()
+
+    sw.subtitle("Casusoverleg naar soort (casussen)")
+    conferences = data.rows("kpi.case_conferences", region)
+    if not conferences:
+        sw.no_data()
+        return
+    by = _index(conferences, "conference_type", "year")
+    years = _years(conferences)
+    types = _order("conference_type", (r["conference_type"] for r in conferences))
+    table = _pivot_table(
+        "Soort casusoverleg",
+        types,
+        {t: label("conference_type", t) for t in types},
+        years,
+        {y: str(y) for y in years},
+        lambda _year: [(Col("Casussen", "count", "cases"), by)],
+        total_label="Totaal",
+    )
+    sw.table(table)
+
+
+# --- 3. Leefgebieden --------------------------------------------------------------
+
+
+def write_life_domain_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
+    """Coordinator support per life domain, then support wishes at intake."""
+    sw.title(f"Leefgebieden — {region}")
+    sw.subtitle("Inzet van de coördinator per leefgebied (casussen)")
+    support = data.rows("kpi.life_domain_support", region)
+    if not support:
+        sw.no_data()
+    else:
+        by = _index(support, "life_domain", "year")
+        years = _years(support)
+        domains = _order("life_domain", (r["life_domain"] for r in support))
+        table = _pivot_table(
+            "Leefgebied",
+            domains,
+            {d: label("life_domain", d) for d in domains},
+            years,
+            {y: str(y) for y in years},
+            lambda _year: [(Col("Casussen", "count", "cases"), by)],
+        )
+        sw.table(table)
+        sw.note("Een casus kan op meer leefgebieden inzet hebben.")
+        sw.gap()
+
+    sw.subtitle("Wens tot ondersteuning bij intake (screening)")
+    needs = data.rows("kpi.needs_at_intake", region)
+    if not needs:
+        sw.no_data()
+        return
+    by = _index(needs, "life_domain", "year")
+    years = _years(needs)
+    domains = _order("life_domain", (r["life_domain"] for r in needs))
+    table = _pivot_table(
+        "Leefgebied",
+        domains,
+        {d: label("life_domain", d) for d in domains},
+        years,
+        {y: str(y) for y in years},
+        lambda _year: [
+            (Col("Formulieren", "count", "forms"), by),
+            (Col("Beantwoord", "count", "answered"), by),
+            (Col("Met wens", "count", "with_need"), by),
+            (Col("% met wens", "share", "share", deps=(-1, -2)), by),
+        ],
+    )
+    sw.table(table)
+    sw.note("% met wens = met wens ÷ beantwoord ('Onbekend' en leeg tellen niet als antwoord).")
+
+
+# --- 4. Screening -------------------------------------------------------------------
+
+
+def write_screening_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
+    """Screening forms and consent per release year."""
+    sw.title(f"Screening en toestemming — {region}")
+    records = sorted(
+        data.rows("kpi.screening_coverage", region), key=lambda r: r["year"], reverse=True
+    )
+    if not records:
+        sw.no_data()
+        return
+    table = _flat_table(
+        records,
+        [
+            Col("Jaar", "year", "year"),
+            Col("Uitgestroomde detenties", "count", "released_detentions"),
+            Col("Met screeningsformulier", "count", "with_form"),
+            Col("% gescreend", "share", "share_with_form", deps=(-1, -2)),
+            Col("Geen toestemming", "count", "no_consent"),
+            Col("% geen toestemming (van gescreend)", "share", "share_no_consent", deps=(-1, -3)),
+        ],
+    )
+    sw.table(table)
+
+
+# --- 5. Bereik nazorg-plus ------------------------------------------------------------
+
+
+def write_reach_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
+    """Reach funnel per cohort year with a bar chart of the most recent one."""
+    sw.title(f"Bereik nazorg-plus — {region}")
+    records = data.rows("kpi.reach_funnel", region)
+    if not records:
+        sw.no_data()
+        return
+    by = _index(records, "stage", "cohort_year")
+    years = _years(records, "cohort_year")
+    stages = _order("stage", (r["stage"] for r in records))
+    table = _pivot_table(
+        "Fase",
+        stages,
+        {s: label("stage", s) for s in stages},
+        years,
+        {y: f"Cohort {y}" for y in years},
+        lambda _year: [
+            (Col("Personen", "count", "persons"), by),
+            (Col("% van uitgestroomd", "share", "share_of_released", deps=(-1,)), by),
+            (Col("% van vorige fase", "share", "share_of_previous", deps=(-2,)), by),
+        ],
+    )
+    released = stages.index("released") if "released" in stages else None
+    for _, first, _ in table.groups:  # shares also reveal the stage they are taken of
+        for r in range(len(stages)):
+            if released is not None:
+                table.deps[(r, first + 1)].add((released, first))
+            if r > 0:
+                table.deps[(r, first + 2)].add((r - 1, first))
+    placed = sw.table(table, freeze_cols=1)
+    sw.note(
+        "De kosten-batenanalyse extrapoleert naar 'Traject gestart' (N) vanuit "
+        "'Geïnterviewd' (n), niet vanuit de getrokken steekproef."
+    )
+    sw.gap()
+    chart = _bar_chart(f"Bereik nazorg-plus, cohort {years[0]}", "Personen", horizontal=True)
+    _add_series(chart, sw.ws, 2, placed.first_row, placed.last_row, f"Cohort {years[0]}")
+    chart.set_categories(
+        Reference(sw.ws, min_col=1, min_row=placed.first_row, max_row=placed.last_row)
+    )
+    chart.legend = None
+    sw.chart(chart)
+
+
+# --- 6. MKBA --------------------------------------------------------------------------
+
+
+def write_mkba_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
+    """Cost-benefit analysis per cohort year: balance, lines per variant, sensitivity,
+    break-even, bootstrap interval and the parameters used."""
+    sw.title(f"Maatschappelijke kosten-batenanalyse nazorg-plus — {region}")
+    lines = data.rows("kpi.cohort_benefit", region)
+    summary = data.rows("kpi.cohort_benefit_summary", region)
+    sensitivity = data.rows("kpi.cohort_sensitivity", region)
+    uncertainty = data.rows("kpi.cohort_uncertainty", region)
+    parameters = data.rows("kpi.cohort_parameters", region)
+    everything = lines + summary + sensitivity + uncertainty + parameters
+    if not everything:
+        sw.no_data()
+        return
+    for year in _years(everything, "cohort_year"):
+
+        def of_year(records: list[dict], year: Any = year) -> list[dict]:
+            return [r for r in records if r.get("cohort_year") == year]
+
+        _write_mkba_balance(sw, year, of_year(summary))
+        _write_mkba_lines(sw, of_year(lines), of_year(summary))
+        _write_mkba_sensitivity(sw, of_year(sensitivity))
+        _write_mkba_uncertainty(sw, of_year(uncertainty))
+        _write_mkba_parameters(sw, of_year(parameters))
+
+
+def _write_mkba_balance(sw: SheetWriter, year: Any, summary: list[dict]) -> None:
+    sw.subtitle(f"Eindbalans cohort {year}")
+    if not summary:
+        sw.no_data()
+        return
+    summary = sorted(summary, key=lambda r: str(r["variant"]))
+    table = _flat_table(
+        summary,
+        [
+            Col("Variant", "text", lambda r: label("variant", r["variant"])),
+            Col("Cohort (N)", "int", "cohort_size"),
+            Col("Steekproef (n)", "int", "sample_size"),
+            Col("Extrapolatiefactor", "ratio", "extrapolation_factor"),
+            Col("Totale kosten", "euro", "total_costs"),
+            Col("Totale baten", "euro", "total_benefits"),
+            Col("Saldo (baten − kosten)", "euro", "net_benefit"),
+            Col("Baten-kostenverhouding", "ratio", "benefit_cost_ratio"),
+            Col("Baten zonder uitkeringsposten", "euro", "benefits_excl_transfers"),
+            Col("Verhouding zonder uitkeringsposten", "ratio", "ratio_excl_transfers"),
+        ],
+    )
+    placed = sw.table(table, suppress=False)
+    sw.note(
+        "Uitkeringen zijn in strikte welvaartszin een overdracht; de verhouding zonder "
+        "uitkeringsposten is de voorzichtigste lezing."
+    )
+    sw.gap()
+    chart = _bar_chart(f"Kosten en baten per variant, cohort {year}", "Euro")
+    _add_series(chart, sw.ws, 5, placed.first_row, placed.last_row, "Totale kosten")
+    _add_series(chart, sw.ws, 6, placed.first_row, placed.last_row, "Totale baten")
+    chart.set_categories(
+        Reference(sw.ws, min_col=1, min_row=placed.first_row, max_row=placed.last_row)
+    )
+    chart.y_axis.numFmt = FORMATS["euro"]
+    sw.chart(chart)
+
+
+_MKBA_TOTAL_ROWS = (
+    ("Totaal kosten", "total_costs", "euro"),
+    ("Totaal baten", "total_benefits", "euro"),
+    ("Saldo (baten − kosten)", "net_benefit", "euro"),
+    ("Baten-kostenverhouding", "benefit_cost_ratio", "ratio"),
+    ("Baten zonder uitkeringsposten", "benefits_excl_transfers", "euro"),
+    ("Verhouding zonder uitkeringsposten", "ratio_excl_transfers", "ratio"),
+)
+
+
+def _write_mkba_lines(sw: SheetWriter, lines: list[dict], summary: list[dict]) -> None:
+    """Per variant: the cost and benefit lines like the report's table, then the totals."""
+    variants = sorted({str(r["variant"]) for r in lines + summary})
+    line_order = list(LABELS["line"])
+    for variant in variants:
+        sw.subtitle(f"Kosten en baten — {label('variant', variant)}")
+        rows = [r for r in lines if str(r["variant"]) == variant]
+        rows.sort(
+            key=lambda r: (
+                r.get("kind") != "cost",
+                line_order.index(r["line"]) if r["line"] in line_order else len(line_order),
+                str(r["line"]),
+            )
+        )
+        table = _flat_table(
+            rows,
+            [
+                Col("Soort", "text", lambda r: label("kind", r.get("kind"))),
+                Col("Post", "text", lambda r: label("line", r["line"])),
+                Col("Bedrag per jaar (steekproef)", "euro", "amount_per_year_sample"),
+                Col("Steekproef, periode", "euro", "amount_sample_period"),
+                Col("Cohort (geëxtrapoleerd)", "euro", "amount_cohort"),
+            ],
+        )
+        totals = next((r for r in summary if str(r["variant"]) == variant), None)
+        for text, name, kind in _MKBA_TOTAL_ROWS if totals else ():
+            r = table.add_row([text, None, None, None, _clean(totals.get(name))], bold=True)
+            table.cell_kinds[(r, 4)] = kind
+        if table.rows:
+            sw.table(table, suppress=False)
+        else:
+            sw.no_data()
+
+
+def _write_mkba_sensitivity(sw: SheetWriter, sensitivity: list[dict]) -> None:
+    sw.subtitle("Gevoeligheid: baten-kostenverhouding als één parameter verandert")
+    rows = [r for r in sensitivity if r.get("kind") == "sensitivity"]
+    variants = sorted({str(r["variant"]) for r in sensitivity})
+    if not rows:
+        sw.no_data()
+    else:
+        order = list(LABELS["parameter"])
+        keys = sorted(
+            {(r["parameter"], _clean(r["value"])) for r in rows},
+            key=lambda k: (
+                order.index(k[0]) if k[0] in order else len(order),
+                str(k[0]),
+                k[1] if _is_number(k[1]) else math.inf,
+                str(k[1]),
+            ),
+        )
+        ratio = {
+            (r["parameter"], _clean(r["value"]), str(r["variant"])): r["benefit_cost_ratio"]
+            for r in rows
+        }
+        cols = [
+            Col("Parameter", "text", lambda k: label("parameter", k[0])),
+            Col("Code", "text", lambda k: k[0]),
+            Col("Waarde", "general", lambda k: k[1]),
+        ] + [
+            Col(f"Verhouding variant {v}", "ratio", lambda k, v=v: ratio.get((k[0], k[1], v)))
+            for v in variants
+        ]
+        sw.table(_flat_table(keys, cols), suppress=False)
+
+    sw.subtitle("Break-evenwaarden (verhouding precies 1)")
+    found = {
+        (str(r["variant"]), r["parameter"]): r for r in sensitivity if r.get("kind") == "break_even"
+    }
+    searched = {(str(r["variant"]), r["parameter"]) for r in rows} | set(found)
+    if not searched:
+        sw.no_data()
+        return
+    order = list(LABELS["parameter"])
+    keys = sorted(
+        searched,
+        key=lambda k: (k[0], order.index(k[1]) if k[1] in order else len(order), str(k[1])),
+    )
+    table = _flat_table(
+        keys,
+        [
+            Col("Variant", "text", lambda k: f"Variant {k[0]}"),
+            Col("Parameter", "text", lambda k: label("parameter", k[1])),
+            Col("Code", "text", lambda k: k[1]),
+            Col(
+                "Break-evenwaarde",
+                "general",
+                lambda k: found[k]["value"] if k in found else "geen binnen het bereik",
+            ),
+        ],
+    )
+    sw.table(table, suppress=False)
+
+
+def _write_mkba_uncertainty(sw: SheetWriter, uncertainty: list[dict]) -> None:
+    sw.subtitle("Onzekerheid: bootstrap-interval van de baten-kostenverhouding")
+    if not uncertainty:
+        sw.no_data()
+        return
+    table = _flat_table(
+        sorted(uncertainty, key=lambda r: str(r["variant"])),
+        [
+            Col("Variant", "text", lambda r: label("variant", r["variant"])),
+            Col("Trekkingen", "int", "draws"),
+            Col("Seed", "general", "seed"),
+            Col("P05", "ratio", "ratio_p05"),
+            Col("P50 (mediaan)", "ratio", "ratio_p50"),
+            Col("P95", "ratio", "ratio_p95"),
+        ],
+    )
+    sw.table(table, suppress=False)
+
+
+def _write_mkba_parameters(sw: SheetWriter, parameters: list[dict]) -> None:
+    sw.subtitle("Gebruikte parameters")
+    if not parameters:
+        sw.no_data()
+        return
+    order = list(LABELS["parameter"])
+    table = _flat_table(
+        sorted(
+            parameters,
+            key=lambda r: (
+                order.index(r["parameter"]) if r["parameter"] in order else len(order),
+                str(r["parameter"]),
+            ),
+        ),
+        [
+            Col("Parameter", "text", lambda r: label("parameter", r["parameter"])),
+            Col("Code", "text", "parameter"),
+            Col("Waarde", "general", "value"),
+        ],
+    )
+    sw.table(table, suppress=False)
+
+
+# --- 7. Herdetentie ---------------------------------------------------------------
+
+_REDETENTION_NOTES = (
+    "Dit is heropname in detentie (herdetentie): een nieuwe insluiting binnen twee jaar "
+    "(730 dagen) na het eerste ontslag in het uitstroomjaar.",
+    "Het is géén recidive in de zin van de WODC-recidivemonitor (nieuwe veroordelingen).",
+    "Het verschil tussen de groepen is géén causaal effect van nazorg-plus: de groepen "
+    "verschillen in wie voor nazorg-plus is geselecteerd.",
+    "Uitstroom telt een persoon bij het laatste ontslag van het jaar, herdetentie bij het "
+    "eerste; de totalen kunnen daardoor licht verschillen.",
+)
+
+
+def _window_label(value: Any) -> str:
+    complete = value if isinstance(value, bool) else str(value).lower() in ("true", "1", "ja")
+    return label("window_complete", "true" if complete else "false")
+
+
+def write_redetention_sheet(sw: SheetWriter, region: str, records: list[dict]) -> None:
+    """Release years down, the groups side by side, with the re-detention caveats."""
+    sw.title(f"Herdetentie binnen twee jaar na uitstroom — {region}")
+    for text in _REDETENTION_NOTES:
+        sw.note(text)
+    sw.gap()
+    by = _index(records, "release_year", "group")
+    years = _years(records, "release_year")
+    groups = _order("group", (r["group"] for r in records))
+    table = _pivot_table(
+        "Uitstroomjaar",
+        years,
+        {y: y for y in years},
+        groups,
+        {g: label("group", g) for g in groups},
+        lambda _group: [
+            (Col("Uitgestroomd", "count", "released_persons"), by),
+            (Col("Heropgenomen binnen 2 jaar", "count", "redetained_2y"), by),
+            (Col("% heropgenomen", "share", "prevalence_2y", deps=(-1, -2)), by),
+            (Col("Nieuwe detenties binnen 2 jaar", "count", "new_detentions_2y"), by),
+            (Col("Detenties per persoon", "ratio", "incidence_2y", deps=(-1, -4)), by),
+        ],
+    )
+    table.kinds[0] = "year"
+    starts = {g: first for (_, first, _), g in zip(table.groups, groups, strict=True)}
+    if {"nazorg_plus", "regular", "all"} <= set(starts):  # 'all' = the sum of the two
+        for r in range(len(table.rows)):
+            for offset in (0, 1, 3):
+                table.totals.append(
+                    (
+                        (r, starts["all"] + offset),
+                        [(r, starts["nazorg_plus"] + offset), (r, starts["regular"] + offset)],
+                    )
+                )
+    table.headers.append("Venster 2 jaar compleet")
+    table.kinds.append("text")
+    for r, year in enumerate(years):
+        flags = [rec.get("window_complete") for rec in records if rec["release_year"] == year]
+        table.rows[r].append(_window_label(all(_window_label(f) == "ja" for f in flags)))
+    placed = sw.table(table, freeze_cols=1)
+    sw.gap()
+    chart = _bar_chart("Heropgenomen binnen 2 jaar (prevalentie) per groep", "Aandeel")
+    for group in groups:
+        col = starts[group] + 3  # '% heropgenomen', 1-based
+        _add_series(chart, sw.ws, col, placed.first_row, placed.last_row, label("group", group))
+    chart.set_categories(
+        Reference(sw.ws, min_col=1, min_row=placed.first_row, max_row=placed.last_row)
+    )
+    chart.y_axis.numFmt = FORMATS["share"]
+    sw.chart(chart)
+
+
+# --- 8. Definities ------------------------------------------------------------------
+
+
+def suppression_statement(threshold: int | None) -> str:
+    """The Definities line that says whether small-cell suppression was on."""
+    if not threshold:
+        return "Onderdrukking van kleine aantallen: uit — alle aantallen worden getoond."
+    return (
+        f"Onderdrukking van kleine aantallen: aan (drempel {threshold}). Aantallen van 1 tot "
+        f"en met {threshold - 1} staan als '<{threshold}' en het bijbehorende percentage is "
+        f"leeg. Waar een totaal één onderdrukt aantal zou verraden, is ook het "
+        f"eerstvolgende kleinste aantal in die rij of kolom onderdrukt (weergegeven als "
+        f"'{SECONDARY_MARK}'). Bedragen en verhoudingen van de MKBA worden niet onderdrukt."
+    )
+
+
+def write_definitions_sheet(sw: SheetWriter, threshold: int | None) -> None:
+    """Every figure with its numerator and denominator, rounding and suppression."""
+    sw.title("Definities")
+    table = _flat_table(
+        [dict(zip(("f", "t", "n", "e"), row, strict=True)) for row in DEFINITIONS],
+        [
+            Col("Figuur", "text", "f"),
+            Col("Teller", "text", "t"),
+            Col("Noemer", "text", "n"),
+            Col("Toelichting", "text", "e"),
+        ],
+    )
+    sw.table(table, suppress=False)
+    sw.note(
+        "Percentages zijn normaal afgerond (vanaf ,5 naar boven); een kolom kan daardoor "
+        "optellen tot 99% of 101%."
+    )
+    sw.note(
+        "Bedragen zijn in euro's (prijspeil van de analyse), in de tabellen afgerond op hele "
+        "euro's; verhoudingen op twee decimalen."
+    )
+    sw.note(f"'{MISSING}' betekent: geen registratie voor deze rij in dat jaar.")
+    sw.note(suppression_statement(threshold))
+
+
+# --- 9. Datakwaliteit ---------------------------------------------------------------
+
+
+def _grouped(records: list[dict]) -> list[dict]:
+    """(file, column, rule, message) with the number of rows."""
+    counts = Counter(
+        (r.get("file"), r.get("column"), r.get("rule"), r.get("message")) for r in records
+    )
+    keys = sorted(counts, key=lambda k: tuple(str(x) for x in k))
+    return [
+        {"file": k[0], "column": k[1], "rule": k[2], "message": k[3], "rows": counts[k]}
+        for k in keys
+    ]
+
+
+_ISSUE_COLS = [
+    Col("Bestand", "text", "file"),
+    Col("Kolom", "text", "column"),
+    Col("Regel", "text", "rule"),
+    Col("Melding", "text", "message"),
+    Col("Rijen", "int", "rows"),
+]
+
+
+def write_quality_sheet(sw: SheetWriter, data: Warehouse, run_info: dict[str, str] | None) -> None:
+    """Files read, rows rejected and set aside, unplaceable releases, the run itself."""
+    sw.title("Datakwaliteit van de run (alle regio's)")
+    sw.subtitle("Ingelezen bestanden")
+    ledger = sorted(data.rows("quality.file_ledger"), key=lambda r: str(r.get("file")))
+    if ledger:
+        table = _flat_table(
+            ledger,
+            [
+                Col("Bestand", "text", "file"),
+                Col("Bron", "text", "source"),
+                Col("Status", "text", "status"),
+                Col("Rijen gelezen", "int", "rows_read"),
+                Col("Rijen geladen", "int", "rows_loaded"),
+                Col("Rijen afgewezen", "int", "rows_rejected"),
+                Col("Fout", "text", "error"),
+            ],
+        )
+        sw.table(table, suppress=False)
+    else:
+        sw.no_data()
+
+    sw.subtitle("Afgewezen rijen, naar reden")
+    rejected = _grouped(data.rows("quality.rejected_rows"))
+    if rejected:
+        sw.table(_flat_table(rejected, _ISSUE_COLS), suppress=False)
+    else:
+        sw.no_data()
+
+    sw.subtitle("Geladen rijen met een waarschuwing (veld terzijde gelegd), naar reden")
+    warnings = _grouped(data.rows("quality.row_warnings"))
+    if warnings:
+        sw.table(_flat_table(warnings, _ISSUE_COLS), suppress=False)
+    else:
+        sw.no_data()
+
+    sw.subtitle("Ontslagen zonder gemeente (in geen enkele regio geteld)")
+    unplaced = sorted(
+        data.rows("quality.releases_without_municipality"), key=lambda r: r["year"], reverse=True
+    )
+    if unplaced:
+        table = _flat_table(
+            unplaced, [Col("Jaar", "year", "year"), Col("Personen", "count", "persons")]
+        )
+        sw.table(table)
+    else:
+        sw.no_data()
+
+    sw.subtitle("Run")
+    if run_info:
+        table = _flat_table(
+            [{"k": k, "v": v} for k, v in run_info.items()],
+            [Col("Gegeven", "text", "k"), Col("Waarde", "text", "v")],
+        )
+        sw.table(table, suppress=False)
+    else:
+        sw.no_data()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class Warehouse:
+    """Read-only access to the ``kpi`` and ``quality`` schemas; every table is read once.
+
+    A missing table reads as no rows; nothing outside these two schemas is touched."""
+
+    SCHEMAS = ("kpi", "quality")
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+        found = con.execute(
+            """
+            SELECT schema_name, table_name, column_name
+            FROM duckdb_columns()
+            WHERE database_name = current_database() AND schema_name IN ('kpi', 'quality')
+            ORDER BY schema_name, table_name, column_index
+            """
+        ).fetchall()
+        self.columns: dict[str, list[str]] = {}
+        for schema, table, column in found:
+            self.columns.setdefault(f"{schema}.{table}", []).append(column)
+        self._cache: dict[str, list[dict[str, Any]]] = {}
+
+    def rows(self, table: str, region: str | None = None) -> list[dict[str, Any]]:
+        """All rows of ``schema.table`` as dicts, only those of ``region`` if given."""
+        if table not in self.columns:
+            return []
+        if table not in self._cache:
+            schema, name = table.split(".", 1)
+            cursor = self._con.execute(f'SELECT * FROM "{schema}"."{name}"')
+            names = [d[0] for d in cursor.description]
+            self._cache[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = self._cache[table]
+        return rows if region is None else [r for r in rows if r.get("region") == region]
+
+    def regions(self) -> list[str]:
+        """Distinct non-NULL regions over every kpi table with a region column."""
+        regions: set[str] = set()
+        for table, columns in self.columns.items():
+            if table.startswith("kpi.") and "region" in columns:
+                regions |= {r["region"] for r in self.rows(table) if r.get("region") is not None}
+        return sorted(regions)
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def region_slug(region: str) -> str:
+    """``Gooi en Vechtstreek`` → ``gooi-en-vechtstreek``."""
+    return region.strip().lower().replace(" ", "-").replace("/", "-")
+
+
+def workbook_path(reports_dir: Path, region: str) -> Path:
+    return Path(reports_dir) / f"kpi_{region_slug(region)}.xlsx"
+
+
+def _document_timestamp(run_info: dict[str, str] | None) -> dt.datetime:
+    """The workbook's created/modified time: the run's data timestamp when run_info has
+    one (``data_timestamp``), else a constant, so equal data give equal files."""
+    text = (run_info or {}).get("data_timestamp")
+    if text:
+        try:
+            stamp = dt.datetime.fromisoformat(str(text))
+        except ValueError:
+            return FIXED_TIMESTAMP
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+        return stamp.replace(microsecond=0)
+    return FIXED_TIMESTAMP
+
+
+def build_region_workbook(
+    data: Warehouse,
+    region: str,
+    *,
+    suppression_threshold: int | None = None,
+    run_info: dict[str, str] | None = None,
+) -> Workbook:
+    """All sheets of one region's workbook, in order."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    stamp = _document_timestamp(run_info)
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "nazorg"
+    wb.properties.title = f"KPI nazorg ex-gedetineerden — {region}"
+
+    def sheet(name: str, write: Callable[[SheetWriter], None]) -> None:
+        sw = SheetWriter(wb.create_sheet(name), suppression_threshold)
+        write(sw)
+        sw.finish()
+
+    sheet(SHEET_OUTFLOW, lambda sw: write_outflow_sheet(sw, region, data))
+    sheet(SHEET_COORDINATION, lambda sw: write_coordination_sheet(sw, region, data))
+    sheet(SHEET_LIFE_DOMAINS, lambda sw: write_life_domain_sheet(sw, region, data))
+    sheet(SHEET_SCREENING, lambda sw: write_screening_sheet(sw, region, data))
+    sheet(SHEET_REACH, lambda sw: write_reach_sheet(sw, region, data))
+    sheet(SHEET_MKBA, lambda sw: write_mkba_sheet(sw, region, data))
+    redetention = data.rows("kpi.redetention", region)
+    if redetention:
+        sheet(SHEET_REDETENTION, lambda sw: write_redetention_sheet(sw, region, redetention))
+    sheet(SHEET_DEFINITIONS, lambda sw: write_definitions_sheet(sw, suppression_threshold))
+    sheet(SHEET_QUALITY, lambda sw: write_quality_sheet(sw, data, run_info))
+    return wb
+
+
+def save_deterministic(wb: Workbook, path: Path) -> None:
+    """Save with the workbook's own timestamps and fixed zip entry times, atomically
+    (write next to the target, then rename over it)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()  # unlike wb.save(), keeps properties.modified
+    buffer.seek(0)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(tmp, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    os.replace(tmp, path)
+
+
+def write_region_workbooks(
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    *,
+    suppression_threshold: int | None = None,
+    run_info: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write ``kpi_<region-slug>.xlsx`` for every region in the kpi tables.
+
+    Reads only the ``kpi`` and ``quality`` schemas of ``con``. Returns the paths written,
+    ordered by region name.
+    """
+    if suppression_threshold is not None and suppression_threshold < 1:
+        raise ValueError("suppression_threshold must be a positive number or None")
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    data = Warehouse(con)
+    written = []
+    for region in data.regions():
+        wb = build_region_workbook(
+            data, region, suppression_threshold=suppression_threshold, run_info=run_info
+        )
+        path = workbook_path(reports_dir, region)
+        save_deterministic(wb, path)
+        written.append(path)
+    return written

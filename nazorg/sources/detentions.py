@@ -1,0 +1,390 @@
+"""Detention registrations: JustID notifications and legacy DPAN rows → episodes.
+
+Both systems describe the same thing in two shapes; both end up as one normalised
+table of detention episodes (``staging.detentions``). A KPI never needs to know
+which system a release came from.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from nazorg.ingest import Column, Parsed, RawTable, Rule, SourceSpec, apply_columns, with_person_key
+from nazorg.municipalities import resolve
+
+# Soort melding: two vocabularies for the same events.
+NOTIFICATION_KINDS = {
+    "begin detentie": "admission",
+    "insluiting": "admission",
+    "einde detentie": "release",
+    "ontslag": "release",
+    "overplaatsing": "transfer",
+    "verlof": "leave",
+}
+
+JUSTID = SourceSpec(
+    name="justid",
+    folder="justid",
+    columns=(
+        Column("Meldingnummer", "notification_id", required=True),
+        Column(
+            "Soort melding",
+            "notification_kind",
+            kind="choice",
+            required=True,
+            choices=(
+                "Begin detentie",
+                "Einde detentie",
+                "Insluiting",
+                "Ontslag",
+                "Overplaatsing",
+                "Verlof",
+            ),
+        ),
+        Column("Datum melding", "notification_date", kind="date", required=True),
+        Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
+        Column("Geboortedatum", "birth_date", kind="date", required=True, sensitive=True),
+        Column("Geslacht", "sex"),
+        Column("Gemeentecode", "municipality_code_raw"),
+        Column("Gemeente", "municipality_name_raw"),
+        Column("Inrichting", "institution", required=True),
+        Column("Datum insluiting", "admission_date", kind="date", required=True),
+        Column("Verwachte datum ontslag", "expected_release_date", kind="date"),
+        Column("Datum ontslag", "release_date", kind="date"),
+        Column("Titel", "detention_title"),
+    ),
+)
+
+JUSTID_RULES = (
+    Rule(
+        "Datum ontslag",
+        "release_date_required",
+        "een melding 'Einde detentie' heeft een Datum ontslag nodig",
+        lambda: (
+            pl.col("notification_kind").str.to_lowercase().replace(NOTIFICATION_KINDS).eq("release")
+            & pl.col("release_date").is_null()
+        ),
+    ),
+    Rule(
+        "Datum ontslag",
+        "release_before_admission",
+        "Datum ontslag ligt vóór Datum insluiting",
+        lambda: pl.col("release_date") < pl.col("admission_date"),
+    ),
+)
+
+DPAN = SourceSpec(
+    name="dpan",
+    folder="dpan",
+    columns=(
+        Column("DPAN-nr", "dpan_id", required=True),
+        Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
+        Column("Geb. datum", "birth_date", kind="date", required=True, sensitive=True),
+        Column("Gemeente", "municipality_name_raw"),
+        Column("PI", "institution", required=True),
+        Column("Datum binnenkomst", "admission_date", kind="date", required=True),
+        Column("Datum vertrek", "departure_date", kind="date"),
+        Column(
+            "Reden vertrek",
+            "departure_reason",
+            kind="choice",
+            choices=("Ontslag", "Overplaatsing", "Schorsing", "Overlijden", "Overig"),
+        ),
+        Column("Hulpvraag ID", "need_id", kind="yes_no_unknown"),
+        Column("Hulpvraag huisvesting", "need_housing", kind="yes_no_unknown"),
+        Column("Hulpvraag werk/inkomen", "need_work_income", kind="yes_no_unknown"),
+        Column("Hulpvraag schulden", "need_debts", kind="yes_no_unknown"),
+        Column("Hulpvraag zorg", "need_care", kind="yes_no_unknown"),
+        Column("Toestemming", "consent", kind="yes_no_unknown"),
+    ),
+)
+
+DPAN_RULES = (
+    Rule(
+        "Reden vertrek",
+        "departure_reason_required",
+        "Datum vertrek is ingevuld maar Reden vertrek is leeg",
+        lambda: pl.col("departure_date").is_not_null() & pl.col("departure_reason").is_null(),
+    ),
+    Rule(
+        "Datum vertrek",
+        "release_before_admission",
+        "Datum vertrek ligt vóór Datum binnenkomst",
+        lambda: pl.col("departure_date") < pl.col("admission_date"),
+    ),
+)
+
+NEED_FIELDS = ("need_id", "need_housing", "need_work_income", "need_debts", "need_care")
+
+
+def _birth_year(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(birth_year=pl.col("birth_date").dt.year().cast(pl.Int32)).drop(
+        "birth_date"
+    )
+
+
+def parse_justid(raw: RawTable, key: str) -> Parsed:
+    good, rejected = apply_columns(raw.frame, JUSTID, JUSTID_RULES)
+    good = good.with_columns(
+        notification_kind=pl.col("notification_kind")
+        .str.to_lowercase()
+        .replace_strict(NOTIFICATION_KINDS),
+        municipality_raw=pl.coalesce("municipality_code_raw", "municipality_name_raw"),
+    ).drop("municipality_code_raw", "municipality_name_raw")
+    return Parsed(with_person_key(_birth_year(good), key), rejected, rejected.clear())
+
+
+def parse_dpan(raw: RawTable, key: str) -> Parsed:
+    good, rejected = apply_columns(raw.frame, DPAN, DPAN_RULES)
+    good = good.rename({"municipality_name_raw": "municipality_raw"})
+    return Parsed(with_person_key(_birth_year(good), key), rejected, rejected.clear())
+
+
+EPISODE_KEY = ["person_key", "admission_date"]
+
+
+def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
+    """Pair notifications into episodes: one person, one ``Datum insluiting``.
+
+    ``notifications`` holds the loaded rows of every JustID file, with ``source_file``.
+    The same ``Meldingnummer`` in overlapping exports is one notification. The release
+    is the ``Einde detentie``; leave never closes an episode; an episode whose
+    admission lies before the export window has only its release and is still one.
+    The municipality at release is the one on the release notification, else the
+    latest non-empty one of the episode.
+    """
+    n = notifications.unique("notification_id", keep="first", maintain_order=True)
+    is_release = pl.col("notification_kind") == "release"
+    ordered = n.sort([*EPISODE_KEY, "notification_date", "source_file", "source_row"])
+    release = (
+        ordered.filter(is_release)
+        .group_by(EPISODE_KEY, maintain_order=True)
+        .agg(
+            pl.col("release_date").max(),
+            pl.col("municipality_raw").drop_nulls().last().alias("release_municipality_raw"),
+            pl.col("source_file").last().alias("release_file"),
+            pl.col("source_row").last().alias("release_row"),
+        )
+    )
+    with_municipality = ordered.filter(pl.col("municipality_raw").is_not_null())
+    latest_municipality = with_municipality.group_by(EPISODE_KEY, maintain_order=True).agg(
+        pl.col("municipality_raw").last().alias("latest_municipality_raw"),
+        pl.col("source_file").last().alias("latest_file"),
+        pl.col("source_row").last().alias("latest_row"),
+    )
+    base = ordered.group_by(EPISODE_KEY, maintain_order=True).agg(
+        pl.col("birth_year").drop_nulls().last(),
+        pl.col("sex").drop_nulls().last(),
+        pl.col("institution").last(),
+        pl.col("detention_title").drop_nulls().last(),
+        pl.col("notification_date").max().alias("last_event_date"),
+        pl.len().alias("notifications"),
+        pl.col("source_file").first(),
+    )
+    episodes = base.join(release, on=EPISODE_KEY, how="left").join(
+        latest_municipality, on=EPISODE_KEY, how="left"
+    )
+    use_release_place = pl.col("release_municipality_raw").is_not_null()
+    return episodes.select(
+        *EPISODE_KEY,
+        pl.lit("JustID").alias("source_system"),
+        "birth_year",
+        "sex",
+        "institution",
+        "detention_title",
+        pl.col("release_date").is_not_null().alias("is_release"),
+        "release_date",
+        pl.when(pl.col("release_date").is_not_null()).then(pl.lit("Ontslag")).alias("end_reason"),
+        pl.when(use_release_place)
+        .then("release_municipality_raw")
+        .otherwise("latest_municipality_raw")
+        .alias("municipality_raw"),
+        pl.when(use_release_place)
+        .then("release_file")
+        .otherwise("latest_file")
+        .alias("municipality_file"),
+        pl.when(use_release_place)
+        .then("release_row")
+        .otherwise("latest_row")
+        .alias("municipality_row"),
+        "last_event_date",
+        "notifications",
+        "source_file",
+    )
+
+
+def dpan_episodes(rows: pl.DataFrame) -> pl.DataFrame:
+    """Episodes from DPAN rows: one person, one ``Datum binnenkomst``.
+
+    A transfer produces a second row with a new ``DPAN-nr``; the release is the row with
+    ``Reden vertrek = Ontslag``; needs and consent come from the latest row. The same
+    ``DPAN-nr`` in overlapping exports is one row.
+    """
+    r = rows.unique("dpan_id", keep="first", maintain_order=True)
+    # Latest row: the open one (no departure yet), else the latest departure.
+    ordered = r.sort(
+        [
+            *EPISODE_KEY,
+            pl.col("departure_date").fill_null(pl.date(9999, 12, 31)),
+            "source_file",
+            "source_row",
+        ]
+    )
+    screened_any = pl.any_horizontal([pl.col(c).is_not_null() for c in (*NEED_FIELDS, "consent")])
+    ordered = ordered.with_columns(
+        _screened=screened_any
+        | pl.any_horizontal([pl.col(f"{c}_raw_present") for c in ()] or [pl.lit(False)])
+    )
+    is_release = pl.col("departure_reason") == "Ontslag"
+    release = (
+        ordered.filter(is_release)
+        .group_by(EPISODE_KEY, maintain_order=True)
+        .agg(
+            pl.col("departure_date").max().alias("release_date"),
+            pl.col("municipality_raw").drop_nulls().last().alias("release_municipality_raw"),
+            pl.col("source_file").last().alias("release_file"),
+            pl.col("source_row").last().alias("release_row"),
+        )
+    )
+    latest_municipality = (
+        ordered.filter(pl.col("municipality_raw").is_not_null())
+        .group_by(EPISODE_KEY, maintain_order=True)
+        .agg(
+            pl.col("municipality_raw").last().alias("latest_municipality_raw"),
+            pl.col("source_file").last().alias("latest_file"),
+            pl.col("source_row").last().alias("latest_row"),
+        )
+    )
+    base = ordered.group_by(EPISODE_KEY, maintain_order=True).agg(
+        pl.col("birth_year").drop_nulls().last(),
+        pl.col("institution").last(),
+        pl.col("departure_reason").last().alias("last_reason"),
+        pl.max_horizontal(pl.col("admission_date").max(), pl.col("departure_date").max()).alias(
+            "last_event_date"
+        ),
+        pl.len().alias("notifications"),
+        pl.col("source_file").first(),
+        *[pl.col(c).last() for c in (*NEED_FIELDS, "consent")],
+        pl.col("_screened").any().alias("dpan_screened"),
+    )
+    episodes = base.join(release, on=EPISODE_KEY, how="left").join(
+        latest_municipality, on=EPISODE_KEY, how="left"
+    )
+    use_release_place = pl.col("release_municipality_raw").is_not_null()
+    return episodes.select(
+        *EPISODE_KEY,
+        pl.lit("DPAN").alias("source_system"),
+        "birth_year",
+        pl.lit(None, pl.Utf8).alias("sex"),
+        "institution",
+        pl.lit(None, pl.Utf8).alias("detention_title"),
+        pl.col("release_date").is_not_null().alias("is_release"),
+        "release_date",
+        pl.when(pl.col("release_date").is_not_null())
+        .then(pl.lit("Ontslag"))
+        .otherwise("last_reason")
+        .alias("end_reason"),
+        pl.when(use_release_place)
+        .then("release_municipality_raw")
+        .otherwise("latest_municipality_raw")
+        .alias("municipality_raw"),
+        pl.when(use_release_place)
+        .then("release_file")
+        .otherwise("latest_file")
+        .alias("municipality_file"),
+        pl.when(use_release_place)
+        .then("release_row")
+        .otherwise("latest_row")
+        .alias("municipality_row"),
+        "last_event_date",
+        "notifications",
+        "source_file",
+        *NEED_FIELDS,
+        "consent",
+        "dpan_screened",
+    )
+
+
+def merge_episodes(justid: pl.DataFrame, dpan: pl.DataFrame) -> pl.DataFrame:
+    """One table of episodes. An episode present in both systems (admitted under DPAN,
+    released under JustID) is one episode: JustID's release and place win, DPAN's
+    screening is kept."""
+    both = pl.concat([justid, dpan], how="diagonal_relaxed")
+    priority = pl.when(pl.col("source_system") == "JustID").then(0).otherwise(1)
+    both = both.with_columns(_p=priority).sort([*EPISODE_KEY, "_p"])
+    screening_cols = [*NEED_FIELDS, "consent", "dpan_screened"]
+    merged = both.group_by(EPISODE_KEY, maintain_order=True).agg(
+        pl.all().exclude([*screening_cols, "_p"]).first(),
+        *[pl.col(c).drop_nulls().first() for c in screening_cols],
+    )
+    return merged.with_columns(
+        pl.col("dpan_screened").fill_null(False),
+        episode_id=pl.concat_str(
+            pl.col("person_key").str.slice(0, 16),
+            pl.col("admission_date").dt.strftime("%Y%m%d"),
+            separator="-",
+        ),
+    )
+
+
+def place_episodes(
+    episodes: pl.DataFrame, reference: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Resolve each episode's municipality at the date of its event.
+
+    The event is the release (or, for an episode without one, the admission). Returns
+    the placed episodes and the warnings (PROBLEM_SCHEMA plus ``file``) for
+    municipalities that could not be placed; those episodes still load, without place.
+    """
+    event = pl.coalesce("release_date", "admission_date").alias("_event_date")
+    placed = resolve(episodes.with_columns(event), "municipality_raw", "_event_date", reference)
+    warnings = placed.filter(pl.col("municipality_warning").is_not_null()).select(
+        pl.col("municipality_file").alias("file"),
+        pl.col("municipality_row").alias("source_row"),
+        pl.lit(None, pl.Utf8).alias("sheet"),
+        pl.lit("Gemeente").alias("column"),
+        pl.lit("municipality_unknown").alias("rule"),
+        (pl.col("municipality_warning") + pl.lit("; de rij is geladen zonder gemeente")).alias(
+            "problem"
+        ),
+    )
+    # An unresolvable place is set aside, not guessed: no code, no region.
+    placed = placed.with_columns(
+        [
+            pl.when(pl.col("municipality_warning").is_null()).then(pl.col(c)).alias(c)
+            for c in ("municipality_code", "municipality_name", "region")
+        ]
+    )
+    placed = placed.with_columns(municipality_recorded=pl.col("municipality_raw").is_not_null())
+    return placed.drop("_event_date", "municipality_warning"), warnings
+
+
+EPISODE_SCHEMA = {
+    "person_key": pl.Utf8,
+    "admission_date": pl.Date,
+    "source_system": pl.Utf8,
+    "birth_year": pl.Int32,
+    "sex": pl.Utf8,
+    "institution": pl.Utf8,
+    "detention_title": pl.Utf8,
+    "is_release": pl.Boolean,
+    "release_date": pl.Date,
+    "end_reason": pl.Utf8,
+    "municipality_raw": pl.Utf8,
+    "municipality_file": pl.Utf8,
+    "municipality_row": pl.Int64,
+    "last_event_date": pl.Date,
+    "notifications": pl.UInt32,
+    "source_file": pl.Utf8,
+    **{c: pl.Boolean for c in (*NEED_FIELDS, "consent", "dpan_screened")},
+}
+
+
+def build_episodes(justid_rows: pl.DataFrame, dpan_rows: pl.DataFrame) -> pl.DataFrame:
+    """All episodes of both systems; either input may be empty (no files)."""
+    empty = pl.DataFrame(schema=EPISODE_SCHEMA)
+    parts = [
+        justid_episodes(justid_rows) if justid_rows.height else empty,
+        dpan_episodes(dpan_rows) if dpan_rows.height else empty,
+    ]
+    return merge_episodes(*[pl.concat([empty, p], how="diagonal_relaxed") for p in parts])

@@ -1,0 +1,141 @@
+"""Writing tables into the DuckDB work file, describing them, and publishing.
+
+The pipeline never writes the published warehouse in place: every run builds a
+private work file and publishes it in one atomic step (copy next to the published
+file, then rename over it). An analyst holding the published file open keeps
+seeing the old snapshot; a killed run leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from schemas.base import TableModel
+
+SCHEMAS = ("staging", "kpi", "quality")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+
+def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> None:
+    """Apply the model's Dutch descriptions as COMMENT ON.
+
+    ``CREATE OR REPLACE TABLE`` drops comments in DuckDB, so this runs after every
+    rebuild of a table.
+    """
+    table = model.table()
+    table_text, columns = model.descriptions()
+    con.execute(f"COMMENT ON TABLE {table} IS {_literal(table_text)}")
+    for column, text in columns.items():
+        con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text)}')
+
+
+def replace_table(
+    con: duckdb.DuckDBPyConnection, model: type[TableModel], frame: pl.DataFrame
+) -> int:
+    """Validate-free write of a frame as the model's table, columns in model order."""
+    table = model.table()
+    columns = list(model.to_schema().columns)
+    data = frame.select(columns)  # noqa: F841 - read by DuckDB's replacement scan
+    con.execute("BEGIN")
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM data")
+        describe(con, model)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return frame.height
+
+
+def replace_table_from_sql(
+    con: duckdb.DuckDBPyConnection, model: type[TableModel], sql: str, params: dict | None = None
+) -> int:
+    """Rebuild the model's table from a SELECT, in one transaction; return its row count."""
+    table = model.table()
+    columns = ", ".join(f'"{c}"' for c in model.to_schema().columns)
+    con.execute("BEGIN")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM ({sql})", params or {}
+        )
+        describe(con, model)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
+    return con.sql(f"SELECT * FROM {table}").pl()
+
+
+def publish(work_file: Path, published: Path) -> None:
+    """Copy the work file to ``<published>.tmp`` and rename it over the published file.
+
+    ``COPY FROM DATABASE`` keeps the COMMENT ON descriptions. The rename is atomic on
+    Linux: readers see either the old file or the new one, never a half-built one.
+    """
+    published.parent.mkdir(parents=True, exist_ok=True)
+    temporary = published.with_name(published.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_literal(str(work_file))} AS work (READ_ONLY)")
+        con.execute(f"ATTACH {_literal(str(temporary))} AS snapshot")
+        con.execute("COPY FROM DATABASE work TO snapshot")
+        con.execute("DETACH snapshot")
+        con.execute("DETACH work")
+    finally:
+        con.close()
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, published)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+            "AND database_name = current_database()",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
+def replace_source_rows(
+    con: duckdb.DuckDBPyConnection,
+    model: type[TableModel],
+    sources: list[str],
+    frame: pl.DataFrame,
+) -> None:
+    """Replace one source's rows of a shared quality table, in one transaction.
+
+    Each ingestion asset owns the rows of its own sources; rebuilding one source never
+    touches the rows of another.
+    """
+    table = model.table()
+    if not table_exists(con, table):
+        replace_table(con, model, frame.clear())
+    data = frame.select(list(model.to_schema().columns))  # noqa: F841 - DuckDB scan
+    con.execute("BEGIN")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE source IN (SELECT unnest(?::VARCHAR[]))", [sources])
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM data")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

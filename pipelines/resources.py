@@ -1,0 +1,86 @@
+"""The one resource every asset uses: where the inputs, the warehouse and the reports are.
+
+Values not set explicitly come from the environment *when a run uses them*
+(``NAZORG_RAW_DIR``, ``NAZORG_WAREHOUSE``, ``NAZORG_REPORTS_DIR``,
+``NAZORG_PSEUDONYM_KEY``), so loading the definitions never depends on the
+environment, and tests pass a ``tmp_path`` warehouse as an override.
+"""
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from pydantic import PrivateAttr
+
+from nazorg.settings import Settings
+from nazorg.warehouse import ensure_schemas
+
+# Work files of runs that died are removed after this long.
+STALE_WORK_FILE_SECONDS = 24 * 3600
+
+
+class NazorgWarehouse(dg.ConfigurableResource):
+    """Paths and the pseudonym key; the private work file of a run."""
+
+    raw_dir: str | None = None
+    warehouse: str | None = None
+    reports_dir: str | None = None
+    pseudonym_key: str | None = None
+
+    _warned: bool = PrivateAttr(default=False)
+
+    def settings(self) -> Settings:
+        env = Settings.from_env()
+        return Settings(
+            raw_dir=Path(self.raw_dir) if self.raw_dir else env.raw_dir,
+            warehouse=Path(self.warehouse) if self.warehouse else env.warehouse,
+            reports_dir=Path(self.reports_dir) if self.reports_dir else env.reports_dir,
+            pseudonym_key=self.pseudonym_key or env.pseudonym_key,
+            uses_development_key=not self.pseudonym_key and env.uses_development_key,
+        )
+
+    def key(self, log) -> str:
+        settings = self.settings()
+        if settings.uses_development_key and not self._warned:
+            log.warning(
+                "NAZORG_PSEUDONYM_KEY is niet gezet: de vaste ontwikkelsleutel wordt gebruikt. "
+                "Zet een geheime sleutel voor echte gegevens (en NAZORG_ENV=production)."
+            )
+            self._warned = True
+        return settings.pseudonym_key
+
+    def work_file(self, run_id: str) -> Path:
+        published = self.settings().warehouse
+        return published.parent / ".work" / f"{published.stem}-{run_id}.duckdb"
+
+    @contextmanager
+    def connect(self, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Read-write connection to this run's private work file.
+
+        A new work file starts as a copy of the published warehouse, so a run that
+        materialises only some assets still publishes a complete warehouse.
+        """
+        work = self.work_file(run_id)
+        if not work.exists():
+            work.parent.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_work_files(work.parent)
+            published = self.settings().warehouse
+            if published.exists():
+                shutil.copyfile(published, work)
+        con = duckdb.connect(str(work))
+        try:
+            ensure_schemas(con)
+            yield con
+        finally:
+            con.close()
+
+    @staticmethod
+    def _remove_stale_work_files(folder: Path) -> None:
+        cutoff = time.time() - STALE_WORK_FILE_SECONDS
+        for path in folder.glob("*.duckdb*"):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)

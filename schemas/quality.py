@@ -1,0 +1,94 @@
+"""Models of the ``quality`` tables."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas.base import TableModel
+
+_PROBLEM_COLUMNS = {
+    "file": "Bestand (pad binnen raw/).",
+    "row_number": "Rijnummer zoals een mens het in het bestand ziet (spreadsheetrij of CSV-regel).",
+    "column": "Kolom zoals in de export.",
+    "rule": "Code van de regel die is overtreden.",
+    "message": "Uitleg in het Nederlands; noemt bestand, rij en kolom, nooit een BSN, naam of geboortedatum.",
+}
+
+
+class FileLedger(TableModel):
+    file: str = pa.Field(description="Bestand (pad binnen raw/).")
+    sha256: str = pa.Field(
+        str_length={"min_value": 64, "max_value": 64},
+        description="SHA-256 van de inhoud: de identiteit van het bestand.",
+    )
+    source: str = pa.Field(
+        isin=["justid", "dpan", "screening", "caseload", "cohort"],
+        description="Bron (map onder raw/).",
+    )
+    status: str = pa.Field(
+        isin=["loaded", "duplicate", "failed"],
+        description="loaded, duplicate (dezelfde inhoud onder een andere naam) of failed.",
+    )
+    rows_read: int | None = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Gelezen gegevensrijen (zonder titel-, kop-, lege en Totaal-rijen).",
+    )
+    rows_loaded: int | None = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Geladen rijen (ook als ze al uit een overlappende export bekend waren).",
+    )
+    rows_rejected: int | None = pa.Field(
+        nullable=True, ge=0, description="Afgewezen rijen (zie quality.rejected_rows)."
+    )
+    error: str | None = pa.Field(
+        nullable=True, description="Waarom het bestand niet gelezen kon worden."
+    )
+    extra_columns: str | None = pa.Field(
+        nullable=True, description="Onbekende extra kolommen die zijn genegeerd."
+    )
+
+    class Config:
+        name = "quality.file_ledger"
+        description = "Eén rij per invoerbestand van de run: status en aantallen."
+
+    @pa.dataframe_check(description="rows_read = rows_loaded + rows_rejected")
+    def ledger_balances(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("status") != "loaded")
+            | (pl.col("rows_read") == pl.col("rows_loaded") + pl.col("rows_rejected"))
+        )
+
+
+class RejectedRows(TableModel):
+    source: str = pa.Field(description="Bron (map onder raw/).")
+    file: str = pa.Field(description=_PROBLEM_COLUMNS["file"])
+    sheet: str | None = pa.Field(nullable=True, description="Tabblad (Excel).")
+    row_number: int = pa.Field(ge=1, description=_PROBLEM_COLUMNS["row_number"])
+    column: str = pa.Field(description=_PROBLEM_COLUMNS["column"])
+    rule: str = pa.Field(description=_PROBLEM_COLUMNS["rule"])
+    message: str = pa.Field(description=_PROBLEM_COLUMNS["message"])
+
+    class Config:
+        name = "quality.rejected_rows"
+        description = "Afgewezen rijen: niet geladen, met de reden."
+
+
+class RowWarnings(RejectedRows):
+    class Config:
+        name = "quality.row_warnings"
+        description = "Rijen die wel zijn geladen maar waarvan een veld terzijde is gelegd (bijvoorbeeld een onbekende gemeente)."
+
+
+class ReleasesWithoutMunicipality(TableModel):
+    year: int = pa.Field(description="Jaar van ontslag.")
+    persons: int = pa.Field(
+        ge=0,
+        description="Personen van wie het laatste ontslag in het jaar geen gemeente heeft (geen vaste woon- of verblijfplaats): zij tellen in geen enkele regio mee.",
+    )
+
+    class Config:
+        name = "quality.releases_without_municipality"
+        description = "Ontslagen die in geen gemeente te plaatsen zijn, per jaar."

@@ -1,0 +1,360 @@
+"""The MKBA must reproduce the Midden-Limburg report figure for figure (kpi-method.md B).
+
+The 12 demo cases below are built from the report's chapter 5: five recidivists with
+seven offences in total, police incidents 20 + 10 + 5, lasting work in cases 2 and 8,
+work that did not last in case 10, and one-off spending of 4 000 in total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nazorg.mkba import (
+    INTEGER_PARAMETERS,
+    SENSITIVITY_GRIDS,
+    BenefitLine,
+    InterviewedCase,
+    MkbaParameters,
+    Summary,
+    bootstrap,
+    compute_lines,
+    round_half_away_from_zero,
+    sensitivity,
+    summarise,
+)
+
+N = 69
+MONEY = 1.0  # € tolerance against the published table
+
+
+def demo_cases() -> list[InterviewedCase]:
+    c = InterviewedCase
+    return [
+        c(offences=0, police_incidents_per_year=10.0, one_off_costs=250.0),  # 1
+        c(offences=0, benefit_months_per_year=12.0, attribution=0.5, one_off_costs=1500.0),
+        c(offences=0, one_off_costs=500.0),  # 3
+        c(offences=2),  # 4
+        c(offences=1),  # 5
+        c(offences=0),  # 6
+        c(offences=2, police_incidents_per_year=5.0),  # 7
+        c(
+            offences=0,
+            police_incidents_per_year=20.0,
+            benefit_months_per_year=12.0,
+            attribution=0.5,
+            one_off_costs=750.0,
+        ),  # 8
+        c(offences=1),  # 9
+        c(offences=0, benefit_months_once=4.0, attribution=0.5, one_off_costs=1000.0),  # 10
+        c(offences=1),  # 11
+        c(offences=0),  # 12
+    ]
+
+
+def by_line(lines: list[BenefitLine], variant: str) -> dict[str, BenefitLine]:
+    return {row.line: row for row in lines if row.variant == variant}
+
+
+def summary(lines: list[BenefitLine], variant: str, n: int = 12) -> Summary:
+    return next(s for s in summarise(lines, N, n) if s.variant == variant)
+
+
+def ratio(params: MkbaParameters, variant: str) -> float:
+    return summary(compute_lines(demo_cases(), N, params), variant).benefit_cost_ratio
+
+
+@pytest.fixture(scope="module")
+def base_lines() -> list[BenefitLine]:
+    return compute_lines(demo_cases(), N, MkbaParameters())
+
+
+def test_demo_cases_match_the_report() -> None:
+    cases = demo_cases()
+    assert len(cases) == 12
+    assert sum(c.offences > 0 for c in cases) == 5
+    assert sum(c.offences for c in cases) == 7
+    assert sum(c.one_off_costs or 0 for c in cases) == 4000
+
+
+# --------------------------------------------------------------- the published table
+
+# line -> (yearly sample or None, sample period, cohort), variant(s)
+PUBLISHED = {
+    "coordinator_salary": (17217.39, 17217.39, 99000.0, "AB"),
+    "case_investments": (None, 4000.0, 23000.0, "AB"),
+    "avoided_offence_damage": (2250.0, 4500.0, 25875.0, "A"),
+    "avoided_police_effort": (4130.0, 8260.0, 47495.0, "B"),
+    "avoided_detention_days": (8608.70, 17217.39, 99000.0, "B"),
+    "avoided_benefit_costs": (20000.0, 20000.0, 115000.0, "AB"),
+    "avoided_benefit_costs_once": (None, 3000.0, 17250.0, "AB"),
+}
+
+
+@pytest.mark.parametrize("line", sorted(PUBLISHED))
+def test_published_lines(base_lines: list[BenefitLine], line: str) -> None:
+    yearly, period, cohort, variants = PUBLISHED[line]
+    for variant in "AB":
+        rows = by_line(base_lines, variant)
+        if variant not in variants:
+            assert line not in rows
+            continue
+        row = rows[line]
+        if yearly is None:
+            assert row.amount_per_year_sample is None
+        else:
+            assert row.amount_per_year_sample == pytest.approx(yearly, abs=MONEY)
+        assert row.amount_sample_period == pytest.approx(period, abs=MONEY)
+        assert row.amount_cohort == pytest.approx(cohort, abs=MONEY)
+        expected_kind = "cost" if line in {"coordinator_salary", "case_investments"} else "benefit"
+        assert row.kind == expected_kind
+
+
+def test_published_totals(base_lines: list[BenefitLine]) -> None:
+    a, b = summary(base_lines, "A"), summary(base_lines, "B")
+    for s in (a, b):
+        assert (s.cohort_size, s.sample_size) == (69, 12)
+        assert s.extrapolation_factor == pytest.approx(5.75)
+        assert s.total_costs == pytest.approx(122000, abs=MONEY)
+    assert a.total_benefits == pytest.approx(158125, abs=MONEY)
+    assert b.total_benefits == pytest.approx(278745, abs=MONEY)
+    assert a.net_benefit == pytest.approx(36125, abs=MONEY)
+    assert b.net_benefit == pytest.approx(156745, abs=MONEY)
+    assert round(a.benefit_cost_ratio, 2) == 1.30
+    assert round(b.benefit_cost_ratio, 2) == 2.28
+    assert a.benefits_excl_transfers == pytest.approx(25875, abs=MONEY)
+    assert b.benefits_excl_transfers == pytest.approx(146495, abs=MONEY)
+    assert round(a.ratio_excl_transfers, 2) == 0.21
+    assert round(b.ratio_excl_transfers, 2) == 1.20
+
+
+def test_more_offences_than_expected_gives_a_negative_line() -> None:
+    cases = [replace(c, offences=3) for c in demo_cases()]  # 36 observed vs 16 expected
+    row = by_line(compute_lines(cases, N, MkbaParameters()), "A")["avoided_offence_damage"]
+    assert row.amount_per_year_sample == pytest.approx((16 - 36) / 2 * 1000 * 0.5)
+    assert row.amount_cohort < 0
+
+
+def test_parameters_as_rows() -> None:
+    rows = dict(MkbaParameters().as_rows())
+    assert rows["salary"] == 99000.0
+    assert rows["detention_days_per_year"] == 34.434783
+    assert "attribution_override" not in rows
+    assert dict(MkbaParameters(attribution_override=1.0).as_rows())["attribution_override"] == 1.0
+
+
+# ---------------------------------------------------------------------------- overrides
+
+
+def test_double_cost_per_offence_doubles_offence_line(base_lines: list[BenefitLine]) -> None:
+    lines = compute_lines(demo_cases(), N, MkbaParameters(cost_per_offence=2000.0))
+    base = by_line(base_lines, "A")["avoided_offence_damage"]
+    new = by_line(lines, "A")["avoided_offence_damage"]
+    assert new.amount_cohort == pytest.approx(2 * base.amount_cohort)
+    assert new.amount_cohort == pytest.approx(51750.0)
+
+
+def test_attribution_override_one() -> None:
+    rows = by_line(compute_lines(demo_cases(), N, MkbaParameters(attribution_override=1.0)), "A")
+    # 12 × 1 640 × 1 = 19 680 → 20 000 per case, twice; 4 × 1 640 = 6 560 → 7 000.
+    work = rows["avoided_benefit_costs"]
+    assert work.amount_per_year_sample == pytest.approx(40000.0)
+    assert work.amount_cohort == pytest.approx(230000.0)
+    once = rows["avoided_benefit_costs_once"]
+    assert once.amount_sample_period == pytest.approx(7000.0)
+    assert once.amount_cohort == pytest.approx(40250.0)
+
+
+def test_attribution_override_applies_to_cases_without_toerekening() -> None:
+    cases = [replace(c, attribution=None) for c in demo_cases()]
+    default = by_line(compute_lines(cases, N, MkbaParameters()), "A")
+    assert default["avoided_benefit_costs"].amount_cohort == pytest.approx(115000.0)
+    changed = by_line(compute_lines(cases, N, MkbaParameters(attribution=1.0)), "A")
+    assert changed["avoided_benefit_costs"].amount_cohort == pytest.approx(230000.0)
+
+
+def test_discount_rate_lowers_two_year_lines(base_lines: list[BenefitLine]) -> None:
+    lines = compute_lines(demo_cases(), N, MkbaParameters(discount_rate=0.0225))
+    factor = (1 + 1 / 1.0225) / 2
+    for variant, line in [
+        ("A", "avoided_offence_damage"),
+        ("B", "avoided_police_effort"),
+        ("B", "avoided_detention_days"),
+    ]:
+        base = by_line(base_lines, variant)[line]
+        new = by_line(lines, variant)[line]
+        assert new.amount_per_year_sample == pytest.approx(base.amount_per_year_sample)
+        assert new.amount_cohort == pytest.approx(base.amount_cohort * factor)
+    # One year of work and the one-off lines are not discounted (year 1 is undiscounted).
+    for line in ("avoided_benefit_costs", "avoided_benefit_costs_once", "coordinator_salary"):
+        assert by_line(lines, "B")[line].amount_cohort == pytest.approx(
+            by_line(base_lines, "B")[line].amount_cohort
+        )
+
+
+def test_horizon_one_halves_recurring_crime_lines(base_lines: list[BenefitLine]) -> None:
+    lines = compute_lines(demo_cases(), N, MkbaParameters(horizon_years=1))
+    for variant, line in [
+        ("A", "avoided_offence_damage"),
+        ("B", "avoided_police_effort"),
+        ("B", "avoided_detention_days"),
+    ]:
+        assert by_line(lines, variant)[line].amount_cohort == pytest.approx(
+            by_line(base_lines, variant)[line].amount_cohort / 2
+        )
+    assert by_line(lines, "A")["avoided_benefit_costs"].amount_cohort == pytest.approx(115000.0)
+
+
+def test_work_years_capped_by_horizon() -> None:
+    rows = by_line(compute_lines(demo_cases(), N, MkbaParameters(work_years_counted=5)), "A")
+    assert rows["avoided_benefit_costs"].amount_cohort == pytest.approx(2 * 115000.0)
+
+
+# -------------------------------------------------------------------------- sensitivity
+
+
+@pytest.fixture(scope="module")
+def sens_rows():
+    return sensitivity(demo_cases(), N, MkbaParameters())
+
+
+def test_sensitivity_contains_default_points(sens_rows) -> None:
+    params = MkbaParameters()
+    base = {v: ratio(params, v) for v in "AB"}
+    for parameter in SENSITIVITY_GRIDS:
+        default = params.attribution if parameter == "attribution" else getattr(params, parameter)
+        for variant in "AB":
+            hits = [
+                r
+                for r in sens_rows
+                if r.kind == "sensitivity"
+                and r.variant == variant
+                and r.parameter == parameter
+                and r.value == pytest.approx(default)
+            ]
+            assert len(hits) == 1, (parameter, variant)
+            # The demo cases give 0.5 or nothing, so the attribution override 0.5 is the base.
+            assert hits[0].benefit_cost_ratio == pytest.approx(base[variant])
+
+
+def test_sensitivity_discount_rows(sens_rows) -> None:
+    for variant in "AB":
+        values = {
+            r.value
+            for r in sens_rows
+            if r.kind == "sensitivity" and r.variant == variant and r.parameter == "discount_rate"
+        }
+        assert {0.0, 0.0225, 0.04} <= values
+    row = next(
+        r
+        for r in sens_rows
+        if r.variant == "B" and r.parameter == "discount_rate" and r.value == 0.0225
+    )
+    assert row.benefit_cost_ratio == pytest.approx(ratio(MkbaParameters(discount_rate=0.0225), "B"))
+    assert row.benefit_cost_ratio < ratio(MkbaParameters(), "B")
+
+
+def test_sensitivity_ranges(sens_rows) -> None:
+    def values(parameter: str) -> list[float]:
+        return [
+            r.value
+            for r in sens_rows
+            if r.variant == "A" and r.parameter == parameter and r.kind == "sensitivity"
+        ]
+
+    assert min(values("haircut")) == 0.25 and max(values("haircut")) == 1.0
+    assert min(values("attribution")) == 0.25 and max(values("attribution")) == 1.0
+    assert max(values("detention_days_per_year")) == 69.0
+    assert values("horizon_years") == [1, 2, 3, 4, 5]
+
+
+def test_no_break_even_where_ratio_stays_above_one(sens_rows) -> None:
+    breaks = {(r.variant, r.parameter) for r in sens_rows if r.kind == "break_even"}
+    # Variant A: the work lines alone (132 250) exceed the costs (122 000).
+    assert ("A", "cost_per_offence") not in breaks
+    assert ("A", "haircut") not in breaks
+    # Variant B: police plus work already exceed the costs without any detention day.
+    assert ("B", "detention_days_per_year") not in breaks
+    assert not any(p in INTEGER_PARAMETERS for _, p in breaks)
+
+
+def test_break_even_at_an_attribution_jump(sens_rows) -> None:
+    # Each case's work amount is rounded to 1 000, so the A ratio jumps across 1 where
+    # 12 × 1 640 × a reaches 7 500, at a = 0.3811.
+    row = next(r for r in sens_rows if r.kind == "break_even" and r.variant == "A")
+    assert (row.parameter, row.value) == ("attribution", 0.382)
+    assert row.benefit_cost_ratio >= 1.0
+    assert ratio(MkbaParameters(attribution_override=row.value), "A") >= 1.0
+    assert ratio(MkbaParameters(attribution_override=row.value - 0.001), "A") < 1.0
+
+
+def test_break_even_on_continuous_parameters() -> None:
+    # Without lasting work the ratios fall, and both crime lines must pay for the costs.
+    params = MkbaParameters(work_years_counted=0)
+    rows = [r for r in sensitivity(demo_cases(), N, params) if r.kind == "break_even"]
+    found = {(r.variant, r.parameter): r for r in rows}
+    cost = found[("A", "cost_per_offence")]
+    # 25.875 × c + 17 250 = 122 000
+    assert cost.value == pytest.approx(104750 / 25.875, abs=0.001)
+    days = found[("B", "detention_days_per_year")]
+    # 2 875 × d + 47 495 + 17 250 = 122 000
+    assert days.value == pytest.approx(57255 / 2875, abs=0.001)
+    for row in (cost, days):
+        recomputed = ratio(replace(params, **{row.parameter: row.value}), row.variant)
+        assert recomputed == pytest.approx(1.0, abs=0.01)
+        assert row.benefit_cost_ratio == pytest.approx(recomputed)
+        assert round(row.value, 3) == row.value
+
+
+# ---------------------------------------------------------------------------- bootstrap
+
+
+def test_bootstrap() -> None:
+    params = MkbaParameters()
+    first = bootstrap(demo_cases(), N, params, draws=10_000, seed=20201231)
+    again = bootstrap(demo_cases(), N, params, draws=10_000, seed=20201231)
+    other = bootstrap(demo_cases(), N, params, draws=10_000, seed=1)
+    assert first == again
+    assert first != other
+    for interval in first:
+        point = ratio(params, interval.variant)
+        assert interval.draws == 10_000 and interval.seed == 20201231
+        assert interval.ratio_p05 <= interval.ratio_p50 <= interval.ratio_p95
+        assert abs(interval.ratio_p50 - point) <= 0.25 * point
+        assert interval.ratio_p05 < point < interval.ratio_p95
+
+
+def test_bootstrap_of_identical_cases_has_no_spread() -> None:
+    cases = [demo_cases()[1]] * 12
+    lines = compute_lines(cases, N, MkbaParameters())
+    for interval in bootstrap(cases, N, MkbaParameters(), draws=500):
+        point = summary(lines, interval.variant).benefit_cost_ratio
+        assert interval.ratio_p05 == pytest.approx(point)
+        assert interval.ratio_p95 == pytest.approx(point)
+
+
+# ------------------------------------------------------------------------------ rounding
+
+
+@pytest.mark.parametrize(
+    ("x", "unit", "expected"),
+    [
+        (16.5, 1.0, 17.0),
+        (16.2, 1.0, 16.0),
+        (12 * 0.5 * 2.7, 1.0, 16.0),
+        (9840.0, 1000.0, 10000.0),
+        (3280.0, 1000.0, 3000.0),
+        (2500.0, 1000.0, 3000.0),
+        (-2.5, 1.0, -3.0),
+        (0.0, 1.0, 0.0),
+    ],
+)
+def test_round_half_away_from_zero(x: float, unit: float, expected: float) -> None:
+    assert round_half_away_from_zero(x, unit) == expected
+
+
+def test_round_half_away_from_zero_arrays() -> None:
+    out = round_half_away_from_zero(np.array([0.5, 1.5, 2.5, -0.5]))
+    assert out.tolist() == [1.0, 2.0, 3.0, -1.0]
