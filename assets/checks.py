@@ -72,6 +72,30 @@ def schema_check(model: type[TableModel], *, blocking: bool = True) -> dg.AssetC
     return _check
 
 
+def all_models() -> list[type[TableModel]]:
+    """Every table model defined in ``schemas`` (imported so they register)."""
+    import importlib
+    import pkgutil
+
+    import schemas
+
+    for module in pkgutil.iter_modules(schemas.__path__):
+        importlib.import_module(f"schemas.{module.name}")
+    found, todo = [], list(TableModel.__subclasses__())
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        if "name" in vars(model.Config):
+            found.append(model)
+    return sorted(found, key=lambda m: m.table())
+
+
+def schema_checks(asset_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
+    """A Pandera check for every model whose table is an asset of these definitions."""
+    present = set(asset_keys)
+    return [schema_check(m) for m in all_models() if dg.AssetKey(m.table().split(".")) in present]
+
+
 def sql_check(
     asset: str,
     name: str,

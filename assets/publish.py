@@ -16,8 +16,8 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         """The published warehouse file analysts open (``NAZORG_WAREHOUSE``)."""
         settings = nazorg.settings()
-        work = nazorg.work_file(context.run_id)
-        with nazorg.connect(context.run_id):
+        work = nazorg.work_file(context.run.run_id)
+        with nazorg.connect(context.run.run_id):
             pass  # make sure the work file exists (a run that selected only this asset)
         publish(work, settings.warehouse)
         work.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.checks import sql_check
 from assets.common import table_metadata
 from assets.sql import sql
 from nazorg.warehouse import describe, replace_table_from_sql, table_exists
@@ -28,7 +29,7 @@ def build_quality_tables(ingest_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         name="quality_tables",
     )
     def quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
-        with nazorg.connect(context.run_id) as con:
+        with nazorg.connect(context.run.run_id) as con:
             for model in QUALITY_MODELS:
                 table = model.table()
                 if not table_exists(con, table):
@@ -65,8 +66,17 @@ def releases_without_municipality(
     context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
 ) -> dg.MaterializeResult:
     """One row per release year: persons whose last release names no municipality."""
-    with nazorg.connect(context.run_id) as con:
+    with nazorg.connect(context.run.run_id) as con:
         replace_table_from_sql(
             con, ReleasesWithoutMunicipality, sql("quality_releases_without_municipality")
         )
         return dg.MaterializeResult(metadata=table_metadata(con, ReleasesWithoutMunicipality))
+
+
+all_files_loaded = sql_check(
+    "quality.file_ledger",
+    "all_files_loaded",
+    "Alle invoerbestanden zijn gelezen (geen status failed). Niet-blokkerend: de rest wordt gepubliceerd.",
+    "SELECT file, error FROM quality.file_ledger WHERE status = 'failed'",
+    blocking=False,
+)

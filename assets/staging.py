@@ -17,7 +17,7 @@ def municipalities(
     context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
 ) -> dg.MaterializeResult:
     """One row per municipality (CBS code) of the reference list, with mergers."""
-    with nazorg.connect(context.run_id) as con:
+    with nazorg.connect(context.run.run_id) as con:
         replace_table(con, Municipalities, load_reference())
         return dg.MaterializeResult(metadata=table_metadata(con, Municipalities))
 
@@ -49,7 +49,7 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg
             "message"
         ),
     ).cast(QUALITY_SCHEMA)
-    with nazorg.connect(context.run_id) as con:
+    with nazorg.connect(context.run.run_id) as con:
         replace_table(con, Detentions, placed)
         record_sources(con, context.log, {"justid": justid, "dpan": dpan}, warning_rows)
         return dg.MaterializeResult(metadata=table_metadata(con, Detentions))

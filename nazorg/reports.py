@@ -41,7 +41,10 @@ from openpyxl.writer.excel import ExcelWriter
 __all__ = [
     "LABELS",
     "SHEET_NAMES",
+    "Warehouse",
+    "build_region_workbook",
     "region_slug",
+    "suppress_small_cells",
     "workbook_path",
     "write_region_workbooks",
 ]
@@ -437,6 +440,7 @@ FORMATS: dict[str, str] = {
 }
 NUMERIC_KINDS = frozenset(FORMATS) - {"text"}
 MAX_WIDTH = 60
+HEADER_WIDTH = 18
 MIN_WIDTH = 8
 BOLD = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
@@ -667,7 +671,7 @@ class SheetWriter:
             cell = ws.cell(header_row, ci + 1, header)
             cell.font = BOLD
             cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-            self._track(ci, len(header))
+            self._track(ci, _header_width(header))
         for ri, values in enumerate(table.rows):
             excel_row = header_row + 1 + ri
             for ci, value in enumerate(values):
@@ -710,6 +714,11 @@ class SheetWriter:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+
+
+def _header_width(header: str) -> int:
+    """Headers wrap: room for their longest word, or the whole header when it is short."""
+    return max(max(len(word) for word in header.split() or [""]), min(len(header), HEADER_WIDTH))
 
 
 def _display_width(value: Any, kind: str) -> int:
@@ -1141,6 +1150,14 @@ def _write_mkba_lines(sw: SheetWriter, lines: list[dict], summary: list[dict]) -
             sw.no_data()
 
 
+_NO_BREAK_EVEN = "geen binnen het bereik"
+
+
+def _break_even_value(record: dict[str, Any] | None) -> Any:
+    value = None if record is None else _clean(record.get("value"))
+    return _NO_BREAK_EVEN if value is None else value
+
+
 def _write_mkba_sensitivity(sw: SheetWriter, sensitivity: list[dict]) -> None:
     sw.subtitle("Gevoeligheid: baten-kostenverhouding als één parameter verandert")
     rows = [r for r in sensitivity if r.get("kind") == "sensitivity"]
@@ -1194,7 +1211,7 @@ def _write_mkba_sensitivity(sw: SheetWriter, sensitivity: list[dict]) -> None:
             Col(
                 "Break-evenwaarde",
                 "general",
-                lambda k: found[k]["value"] if k in found else "geen binnen het bereik",
+                lambda k: _break_even_value(found.get(k)),
             ),
         ],
     )

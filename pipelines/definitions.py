@@ -1,61 +1,38 @@
-"""The one place where the Definitions are assembled."""
+"""The one place where the Definitions are assembled.
+
+Assets and checks are collected from the layer modules in ``assets/``; every table
+model in ``schemas/`` gets a generated Pandera check on its asset. Adding a table
+means: a model, an asset (and its SQL), nothing here.
+"""
 
 import dagster as dg
 
 from assets import kpi, quality, staging
-from assets.checks import schema_check, sql_check
+from assets.checks import schema_checks
 from assets.publish import build_publish_asset
 from pipelines.resources import NazorgWarehouse
-from schemas.kpi import Outflow
-from schemas.quality import FileLedger, ReleasesWithoutMunicipality
-from schemas.staging import Detentions, Municipalities
 
-# The ingestion assets: every source writes its own rows of the quality tables.
-INGEST_ASSETS = [staging.detentions]
-
-SCHEMA_CHECKED = [Municipalities, Detentions, FileLedger, ReleasesWithoutMunicipality, Outflow]
-
-
-def business_checks() -> list[dg.AssetChecksDefinition]:
-    return [
-        sql_check(
-            "quality.file_ledger",
-            "all_files_loaded",
-            "Alle invoerbestanden zijn gelezen (geen status failed).",
-            "SELECT file, error FROM quality.file_ledger WHERE status = 'failed'",
-            blocking=False,
-        ),
-        sql_check(
-            "kpi.outflow",
-            "municipality_in_region",
-            "Elke gemeente in de uitstroom hoort bij de regio waarin ze staat.",
-            """SELECT o.region, o.year, o.municipality_code FROM kpi.outflow o
-               LEFT JOIN staging.municipalities m ON m.code = o.municipality_code
-               WHERE m.region IS DISTINCT FROM o.region""",
-            blocking=True,
-        ),
-    ]
+LAYER_MODULES = [staging, quality, kpi]
 
 
 def build_defs(*, resources: dict | None = None) -> dg.Definitions:
-    table_assets = [
-        staging.municipalities,
-        *INGEST_ASSETS,
-        quality.build_quality_tables([a.key for a in INGEST_ASSETS]),
-        quality.releases_without_municipality,
-        kpi.outflow,
+    layer_assets = list(dg.load_assets_from_modules(LAYER_MODULES))
+    staging_keys = [k for a in dg.load_assets_from_modules([staging]) for k in a.keys]
+    layer_assets.append(quality.build_quality_tables(staging_keys))
+    table_keys = [key for a in layer_assets for key in a.keys]
+    publish = build_publish_asset(table_keys)
+    checks = [
+        *schema_checks(table_keys),
+        *dg.load_asset_checks_from_modules(LAYER_MODULES),
     ]
-    upstream = [key for a in table_assets for key in a.keys]
-    all_assets = [*table_assets, build_publish_asset(upstream)]
-    checks = [*(schema_check(m) for m in SCHEMA_CHECKED), *business_checks()]
     nightly = dg.define_asset_job(
         "nightly",
-        selection=dg.AssetSelection.all(include_sources=False),
+        selection=dg.AssetSelection.all(),
         description="Alles: inlezen, valideren, KPI's, publiceren en rapportages.",
         executor_def=dg.in_process_executor,
     )
     return dg.Definitions(
-        assets=all_assets,
+        assets=[*layer_assets, publish],
         asset_checks=checks,
         jobs=[nightly],
         resources={"nazorg": NazorgWarehouse(), **(resources or {})},

@@ -220,7 +220,12 @@ def dpan_episodes(rows: pl.DataFrame) -> pl.DataFrame:
     ``Reden vertrek = Ontslag``; needs and consent come from the latest row. The same
     ``DPAN-nr`` in overlapping exports is one row.
     """
-    r = rows.unique("dpan_id", keep="first", maintain_order=True)
+    # The same DPAN-nr in overlapping exports is one row: an open detention in one
+    # year's export reappears, closed, in the next one. The row that knows the
+    # departure wins; between equals, the export whose path sorts last.
+    r = rows.sort(
+        ["dpan_id", pl.col("departure_date").is_not_null(), "source_file", "source_row"]
+    ).unique("dpan_id", keep="last", maintain_order=True)
     # Latest row: the open one (no departure yet), else the latest departure.
     ordered = r.sort(
         [
