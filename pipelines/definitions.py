@@ -7,7 +7,7 @@ means: a model, an asset (and its SQL), nothing here.
 
 import dagster as dg
 
-from assets import kpi, quality, staging
+from assets import kpi, quality, reports, staging
 from assets.checks import schema_checks
 from assets.publish import build_publish_asset
 from pipelines.resources import NazorgWarehouse
@@ -32,7 +32,7 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
         executor_def=dg.in_process_executor,
     )
     return dg.Definitions(
-        assets=[*layer_assets, publish],
+        assets=[*layer_assets, publish, *dg.load_assets_from_modules([reports])],
         asset_checks=checks,
         jobs=[nightly],
         resources={"nazorg": NazorgWarehouse(), **(resources or {})},

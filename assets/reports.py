@@ -1,0 +1,55 @@
+"""Reports: one manager workbook per region, written from the published warehouse.
+
+The workbooks are the last step of ``nightly``: they read only the ``kpi`` and
+``quality`` schemas of the file that was just published (never a work file, never
+staging), so a workbook always matches what analysts see.
+"""
+
+import datetime as dt
+import os
+
+import dagster as dg
+import duckdb
+
+from nazorg.reports import write_region_workbooks
+from pipelines.resources import NazorgWarehouse
+
+PUBLISHED = dg.AssetKey(["warehouse", "published"])
+
+
+class WorkbookConfig(dg.Config):
+    """Small-cell suppression for workbooks that leave the organisation.
+
+    A count below the threshold is shown as ``<N``; default off. Without run config,
+    ``NAZORG_SUPPRESSION_THRESHOLD`` sets it (for the scheduled run)."""
+
+    suppression_threshold: int | None = None
+
+
+@dg.asset(key=["reports", "region_workbooks"], group_name="reports", deps=[PUBLISHED])
+def region_workbooks(
+    context: dg.AssetExecutionContext, config: WorkbookConfig, nazorg: NazorgWarehouse
+) -> dg.MaterializeResult:
+    """One workbook per region: ``kpi_<region-slug>.xlsx`` in NAZORG_REPORTS_DIR."""
+    settings = nazorg.settings()
+    threshold = config.suppression_threshold
+    if threshold is None and os.environ.get("NAZORG_SUPPRESSION_THRESHOLD"):
+        threshold = int(os.environ["NAZORG_SUPPRESSION_THRESHOLD"])
+    run_info = {
+        "Run": context.run.run_id,
+        "Gemaakt op": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "Warehouse": str(settings.warehouse),
+        "Kleine aantallen afgeschermd": f"ja, onder {threshold}" if threshold else "nee",
+    }
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        paths = write_region_workbooks(
+            con, settings.reports_dir, suppression_threshold=threshold, run_info=run_info
+        )
+    finally:
+        con.close()
+    for path in paths:
+        context.log.info(f"Rapportage geschreven: {path}")
+    return dg.MaterializeResult(
+        metadata={"workbooks": [str(p) for p in paths], "suppression_threshold": threshold or 0}
+    )
