@@ -53,25 +53,6 @@ def validate_table(con, model: type[TableModel]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=True, metadata={"rows": frame.height})
 
 
-def schema_check(model: type[TableModel], *, blocking: bool = True) -> dg.AssetChecksDefinition:
-    """A check named ``<table>_matches_schema`` on the asset of the model's table."""
-    key = dg.AssetKey(model.table().split("."))
-
-    @dg.asset_check(
-        asset=key,
-        name="matches_schema",
-        blocking=blocking,
-        description=f"{model.table()} voldoet aan het Pandera-model {model.__name__}.",
-    )
-    def _check(
-        context: dg.AssetCheckExecutionContext, nazorg: NazorgWarehouse
-    ) -> dg.AssetCheckResult:
-        with nazorg.connect(context.run.run_id) as con:
-            return validate_table(con, model)
-
-    return _check
-
-
 def all_models() -> list[type[TableModel]]:
     """Every table model defined in ``schemas`` (imported so they register)."""
     import importlib
@@ -90,10 +71,55 @@ def all_models() -> list[type[TableModel]]:
     return sorted(found, key=lambda m: m.table())
 
 
-def schema_checks(asset_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
-    """A Pandera check for every model whose table is an asset of these definitions."""
-    present = set(asset_keys)
-    return [schema_check(m) for m in all_models() if dg.AssetKey(m.table().split(".")) in present]
+def schema_checks(assets_defs: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
+    """Pandera checks for every model whose table is an asset of these definitions.
+
+    Each table has its own blocking check ``matches_schema``, but the checks run in a
+    few steps rather than one step per table (every step costs Dagster overhead, and
+    the nightly run has dozens of tables): one step per *generation* of the asset graph,
+    i.e. per set of tables none of which depends on another, so that a step never waits
+    for a table that itself waits for the step.
+    """
+    deps = {key: set(a.asset_deps.get(key, ())) for a in assets_defs for key in a.keys}
+    generation: dict[dg.AssetKey, int] = {}
+
+    def level(key: dg.AssetKey) -> int:
+        if key not in generation:
+            generation[key] = 1 + max((level(d) for d in deps[key] if d in deps), default=-1)
+        return generation[key]
+
+    groups: dict[int, list[type[TableModel]]] = {}
+    for model in all_models():
+        key = dg.AssetKey(model.table().split("."))
+        if key in deps:
+            groups.setdefault(level(key), []).append(model)
+    return [_generation_check(g, models) for g, models in sorted(groups.items())]
+
+
+def _generation_check(generation: int, models: list[type[TableModel]]) -> dg.AssetChecksDefinition:
+    specs = [
+        dg.AssetCheckSpec(
+            "matches_schema",
+            asset=dg.AssetKey(m.table().split(".")),
+            blocking=True,
+            description=f"{m.table()} voldoet aan het Pandera-model {m.__name__}.",
+        )
+        for m in models
+    ]
+
+    @dg.multi_asset_check(specs=specs, name=f"tables_match_schemas_{generation}")
+    def _check(context: dg.AssetCheckExecutionContext, nazorg: NazorgWarehouse):
+        with nazorg.connect(context.run.run_id) as con:
+            for model in models:
+                key = dg.AssetKey(model.table().split("."))
+                if dg.AssetCheckKey(key, "matches_schema") not in context.selected_asset_check_keys:
+                    continue
+                result = validate_table(con, model)
+                yield dg.AssetCheckResult(
+                    asset_key=key, check_name="matches_schema", passed=result.passed, metadata=result.metadata
+                )
+
+    return _check
 
 
 def sql_check(

@@ -22,7 +22,7 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
     table_keys = [key for a in layer_assets for key in a.keys]
     publish = build_publish_asset(table_keys)
     checks = [
-        *schema_checks(table_keys),
+        *schema_checks(layer_assets),
         *dg.load_asset_checks_from_modules(LAYER_MODULES),
     ]
     nightly = dg.define_asset_job(

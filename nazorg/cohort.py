@@ -1,0 +1,191 @@
+"""The MKBA of every cohort in the follow-up: from staging rows to the kpi tables.
+
+The arithmetic is :mod:`nazorg.mkba`; this module only turns ``staging.cohort_sample``
+rows and the reach funnel into its inputs and its results into table frames, per
+(region, cohort year) present in the sample. The cohort size N is the funnel's
+``trajectory_started``, the sample size n the number of interviewed cases (never the
+number sampled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from nazorg.mkba import (
+    InterviewedCase,
+    MkbaParameters,
+    bootstrap,
+    compute_lines,
+    sensitivity,
+    summarise,
+)
+from nazorg.sources.cohort import INTERVIEWED
+
+BENEFIT_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "variant": pl.Utf8,
+    "line": pl.Utf8,
+    "kind": pl.Utf8,
+    "amount_per_year_sample": pl.Float64,
+    "amount_sample_period": pl.Float64,
+    "amount_cohort": pl.Float64,
+}
+SUMMARY_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "variant": pl.Utf8,
+    "cohort_size": pl.Int64,
+    "sample_size": pl.Int64,
+    "extrapolation_factor": pl.Float64,
+    "total_costs": pl.Float64,
+    "total_benefits": pl.Float64,
+    "net_benefit": pl.Float64,
+    "benefit_cost_ratio": pl.Float64,
+    "benefits_excl_transfers": pl.Float64,
+    "ratio_excl_transfers": pl.Float64,
+}
+PARAMETER_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "parameter": pl.Utf8,
+    "value": pl.Float64,
+}
+SENSITIVITY_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "variant": pl.Utf8,
+    "kind": pl.Utf8,
+    "parameter": pl.Utf8,
+    "value": pl.Float64,
+    "benefit_cost_ratio": pl.Float64,
+}
+UNCERTAINTY_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "variant": pl.Utf8,
+    "draws": pl.Int64,
+    "seed": pl.Int64,
+    "ratio_p05": pl.Float64,
+    "ratio_p50": pl.Float64,
+    "ratio_p95": pl.Float64,
+    "benefit_cost_ratio": pl.Float64,
+}
+
+
+def interviewed_cases(sample: pl.DataFrame) -> list[InterviewedCase]:
+    """The ``Geïnterviewd`` rows of one cohort as MKBA cases (empty cells stay None)."""
+    rows = sample.filter(pl.col("status") == INTERVIEWED).sort("case_number", "source_row")
+    return [
+        InterviewedCase(
+            offences=int(r["offences"] or 0),
+            police_incidents_per_year=r["police_incidents_per_year"],
+            benefit_months_per_year=r["benefit_months_per_year"],
+            benefit_months_once=r["benefit_months_once"],
+            attribution=r["attribution"],
+            one_off_costs=r["one_off_costs_eur"],
+        )
+        for r in rows.iter_rows(named=True)
+    ]
+
+
+def parameter_rows(params: MkbaParameters, draws: int, seed: int) -> list[tuple[str, float]]:
+    """Every value a figure depends on: the MKBA parameters and the bootstrap's."""
+    return [
+        *params.as_rows(),
+        ("bootstrap_draws", float(draws)),
+        ("bootstrap_seed", float(seed)),
+    ]
+
+
+@dataclass
+class CohortTables:
+    """The five MKBA tables, and why a cohort of the sample was left out (Dutch)."""
+
+    benefit: pl.DataFrame
+    summary: pl.DataFrame
+    parameters: pl.DataFrame
+    sensitivity: pl.DataFrame
+    uncertainty: pl.DataFrame
+    skipped: list[str] = field(default_factory=list)
+
+
+def _cohort_sizes(funnel: pl.DataFrame) -> dict[tuple[str, int], int | None]:
+    started = funnel.filter(pl.col("stage") == "trajectory_started")
+    return {
+        (r["region"], int(r["cohort_year"])): r["persons"] for r in started.iter_rows(named=True)
+    }
+
+
+def cohorts(sample: pl.DataFrame) -> list[tuple[str, int]]:
+    if sample.height == 0:
+        return []
+    keys = sample.select("region", "cohort_year").unique().sort("region", "cohort_year")
+    return [(r, int(y)) for r, y in keys.iter_rows()]
+
+
+def compute_mkba(
+    sample: pl.DataFrame,
+    funnel: pl.DataFrame,
+    params: MkbaParameters,
+    draws: int,
+    seed: int,
+    only: Iterable[tuple[str, int]] | None = None,
+) -> CohortTables:
+    """The MKBA of every (region, cohort year) in ``sample`` (``staging.cohort_sample``).
+
+    ``funnel`` is ``kpi.reach_funnel``; its ``trajectory_started`` is N. A cohort without
+    interviewed cases or without started trajectories cannot be extrapolated and is
+    skipped, with the reason in ``skipped``.
+    """
+    sizes = _cohort_sizes(funnel)
+    benefit, summary, parameters, sens, unc = [], [], [], [], []
+    skipped: list[str] = []
+    wanted = set(only) if only is not None else None
+    for region, year in cohorts(sample):
+        if wanted is not None and (region, year) not in wanted:
+            continue
+        rows = sample.filter((pl.col("region") == region) & (pl.col("cohort_year") == year))
+        cases = interviewed_cases(rows)
+        cohort_size = sizes.get((region, year))
+        if not cases:
+            skipped.append(f"{region} {year}: geen geïnterviewde casussen, geen MKBA")
+            continue
+        if not cohort_size:
+            skipped.append(
+                f"{region} {year}: geen gestarte nazorg-plus-trajecten in de casusregistratie "
+                "(cohortgrootte N onbekend), geen MKBA"
+            )
+            continue
+        key = {"region": region, "cohort_year": year}
+        lines = compute_lines(cases, cohort_size, params)
+        benefit += [key | vars(line) for line in lines]
+        totals = summarise(lines, cohort_size, len(cases))
+        summary += [key | vars(s) for s in totals]
+        point = {s.variant: s.benefit_cost_ratio for s in totals}
+        parameters += [
+            key | {"parameter": name, "value": value}
+            for name, value in parameter_rows(params, draws, seed)
+        ]
+        sens += [key | vars(row) for row in sensitivity(cases, cohort_size, params)]
+        unc += [
+            key | vars(row) | {"benefit_cost_ratio": point[row.variant]}
+            for row in bootstrap(cases, cohort_size, params, draws=draws, seed=seed)
+        ]
+    return CohortTables(
+        benefit=_frame(benefit, BENEFIT_SCHEMA),
+        summary=_frame(summary, SUMMARY_SCHEMA),
+        parameters=_frame(parameters, PARAMETER_SCHEMA),
+        sensitivity=_frame(sens, SENSITIVITY_SCHEMA),
+        uncertainty=_frame(unc, UNCERTAINTY_SCHEMA),
+        skipped=skipped,
+    )
+
+
+def _frame(records: list[dict], schema: dict) -> pl.DataFrame:
+    if not records:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame([{k: r[k] for k in schema} for r in records], schema=schema)
