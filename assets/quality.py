@@ -80,3 +80,24 @@ all_files_loaded = sql_check(
     "SELECT file, error FROM quality.file_ledger WHERE status = 'failed'",
     blocking=False,
 )
+
+
+# --- Screening forms that link to no detention (issue 4) ------------------------------
+
+from nazorg.sources.screening import link_summary as _screening_link_summary  # noqa: E402
+from nazorg.warehouse import read_table as _read_table  # noqa: E402
+from nazorg.warehouse import replace_table as _replace_table  # noqa: E402
+from schemas.screening import UnlinkedScreenings  # noqa: E402
+
+
+@dg.asset(key_prefix="quality", group_name="quality", deps=[dg.AssetKey(["staging", "screenings"])])
+def unlinked_screenings(
+    context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
+) -> dg.MaterializeResult:
+    """One row per year of the form date: forms linked on the same admission date, via
+    the 14-day fallback, and not at all (the quality measure of issue 4; each unlinked
+    form is also a row warning)."""
+    with nazorg.connect(context.run.run_id) as con:
+        summary = _screening_link_summary(_read_table(con, "staging.screenings"))
+        _replace_table(con, UnlinkedScreenings, summary)
+        return dg.MaterializeResult(metadata=table_metadata(con, UnlinkedScreenings))

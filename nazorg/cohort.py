@@ -63,6 +63,15 @@ SENSITIVITY_SCHEMA = {
     "value": pl.Float64,
     "benefit_cost_ratio": pl.Float64,
 }
+FUNNEL_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "stage": pl.Utf8,
+    "stage_order": pl.Int64,
+    "persons": pl.Int64,
+    "share_of_released": pl.Float64,
+    "share_of_previous": pl.Float64,
+}
 UNCERTAINTY_SCHEMA = {
     "region": pl.Utf8,
     "cohort_year": pl.Int64,
@@ -74,6 +83,11 @@ UNCERTAINTY_SCHEMA = {
     "ratio_p95": pl.Float64,
     "benefit_cost_ratio": pl.Float64,
 }
+
+
+def empty_funnel() -> pl.DataFrame:
+    """``kpi.reach_funnel`` without rows (no case registration loaded)."""
+    return pl.DataFrame(schema=FUNNEL_SCHEMA)
 
 
 def interviewed_cases(sample: pl.DataFrame) -> list[InterviewedCase]:

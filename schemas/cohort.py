@@ -118,7 +118,9 @@ class CohortSample(TableModel):
     )
     source_file: str = pa.Field(description="Bestand (pad binnen raw/) waar de rij vandaan komt.")
     sheet: str | None = pa.Field(nullable=True, description="Tabblad (Steekproef).")
-    source_row: int = pa.Field(ge=1, description="Rijnummer in dat bestand, zoals een mens het ziet.")
+    source_row: int = pa.Field(
+        ge=1, description="Rijnummer in dat bestand, zoals een mens het ziet."
+    )
 
     class Config:
         name = "staging.cohort_sample"
@@ -203,7 +205,9 @@ class CohortBenefit(TableModel):
 
     @pa.dataframe_check(description="Elke post hoort bij zijn variant en heeft de juiste soort")
     def line_fits_variant(cls, data) -> pl.LazyFrame:
-        allowed = [f"{v}|{line}|{LINE_KINDS[line]}" for v, lines in VARIANT_LINES.items() for line in lines]
+        allowed = [
+            f"{v}|{line}|{LINE_KINDS[line]}" for v, lines in VARIANT_LINES.items() for line in lines
+        ]
         return data.lazyframe.select(
             pl.concat_str("variant", "line", "kind", separator="|").is_in(allowed)
         )
@@ -221,7 +225,8 @@ class CohortBenefitSummary(TableModel):
         ge=1, description="Cohortgrootte N: personen met een gestart traject (trajectory_started)."
     )
     sample_size: int = pa.Field(
-        ge=1, description="Steekproefgrootte n: geïnterviewde casussen (niet de getrokken steekproef)."
+        ge=1,
+        description="Steekproefgrootte n: geïnterviewde casussen (niet de getrokken steekproef).",
     )
     extrapolation_factor: float = pa.Field(gt=0, description="Extrapolatiefactor N / n.")
     total_costs: float = pa.Field(description="Totale kosten van het cohort (euro).")
@@ -292,10 +297,16 @@ class CohortUncertainty(TableModel):
     cohort_year: int = _cohort_year()
     variant: str = _variant()
     draws: int = pa.Field(ge=1, description="Aantal bootstrap-trekkingen.")
-    seed: int = pa.Field(description="Seed van de toevalsgenerator: dezelfde seed geeft dezelfde uitkomst.")
-    ratio_p05: float | None = pa.Field(nullable=True, description="5e percentiel van de verhouding.")
+    seed: int = pa.Field(
+        description="Seed van de toevalsgenerator: dezelfde seed geeft dezelfde uitkomst."
+    )
+    ratio_p05: float | None = pa.Field(
+        nullable=True, description="5e percentiel van de verhouding."
+    )
     ratio_p50: float | None = pa.Field(nullable=True, description="Mediaan van de verhouding.")
-    ratio_p95: float | None = pa.Field(nullable=True, description="95e percentiel van de verhouding.")
+    ratio_p95: float | None = pa.Field(
+        nullable=True, description="95e percentiel van de verhouding."
+    )
     benefit_cost_ratio: float | None = pa.Field(
         nullable=True, description="De puntschatting van de verhouding, ter vergelijking."
     )
@@ -307,7 +318,8 @@ class CohortUncertainty(TableModel):
     @pa.dataframe_check(description="p05 ≤ p50 ≤ p95")
     def percentiles_ordered(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(
-            (pl.col("ratio_p05") <= pl.col("ratio_p50")) & (pl.col("ratio_p50") <= pl.col("ratio_p95"))
+            (pl.col("ratio_p05") <= pl.col("ratio_p50"))
+            & (pl.col("ratio_p50") <= pl.col("ratio_p95"))
         )
 
 
@@ -329,7 +341,9 @@ class CohortOutcomes(TableModel):
         name = "kpi.cohort_outcomes"
         description = "Effecten van nazorg-plus die niet in euro's zijn uitgedrukt: uitkomsten per leefgebied van de geïnterviewde casussen, plus recidive."
 
-    @pa.dataframe_check(description="Per leefgebied tellen de casussen op tot het aantal geïnterviewden")
+    @pa.dataframe_check(
+        description="Per leefgebied tellen de casussen op tot het aantal geïnterviewden"
+    )
     def domains_add_up(cls, data) -> pl.LazyFrame:
         sums = data.lazyframe.group_by("region", "cohort_year", "life_domain").agg(
             (pl.col("cases").sum() == pl.col("interviewed").first()).alias("ok")

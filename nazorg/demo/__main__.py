@@ -6,13 +6,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from nazorg.demo import detentions
+from nazorg.demo import caseload as caseload_demo
+from nazorg.demo import cohort, detentions, screening
 from nazorg.demo.population import build_population
 
 # Each writer renders one source from the same population, in a fixed order.
 WRITERS = [
     detentions.write_dpan,
     detentions.write_justid,
+    cohort.write_cohort,
+    screening.write_screening,
+    caseload_demo.write_caseload,
 ]
 
 SOURCE_FOLDERS = ("justid", "dpan", "screening", "caseload", "cohort")

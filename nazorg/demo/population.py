@@ -299,34 +299,28 @@ def _gooi(
     return episodes, released
 
 
-def _redetain(
-    rng: random.Random, first: Episode, count: int, episodes: list[Episode], day: int | None = None
-) -> None:
-    """Add ``count`` new admissions within 730 days after ``first``'s release."""
+def _redetain(rng: random.Random, first: Episode, count: int, episodes: list[Episode], day: int | None = None) -> None:
+    """Add ``count`` new admissions after ``first``'s release: random ones within 730
+    days, or the first one on exactly ``day`` (a boundary case, possibly outside)."""
     release = first.end
     assert release is not None
     moment = release
     for i in range(count):
         offset = day if (day is not None and i == 0) else rng.randrange(15, 700)
         admission = max(moment + dt.timedelta(days=1), release + dt.timedelta(days=offset))
+        draw = rng
         if (admission - release).days > 730:
-            break
-        stay = rng.choice([5, 12, 30, 60, 120])
+            if day is None or i > 0:
+                break
+            # A boundary case outside the window draws from its own generator, so adding
+            # it leaves every other demo detention as it was.
+            draw = random.Random(day)
+        stay = draw.choice([5, 12, 30, 60, 120])
         end = admission + dt.timedelta(days=stay)
         still_detained = end > JUSTID_END
-        episodes.append(
-            _episode(
-                rng,
-                first.person,
-                MIDDEN_LIMBURG,
-                "JustID",
-                None if still_detained else end,
-                first.municipality,
-                ML_INSTITUTIONS,
-                end_reason=None if still_detained else "Ontslag",
-                admission=admission,
-            )
-        )
+        episodes.append(_episode(draw, first.person, MIDDEN_LIMBURG, "JustID", None if still_detained else end,
+                                 first.municipality, ML_INSTITUTIONS, end_reason=None if still_detained else "Ontslag",
+                                 admission=admission))
         moment = end
 
 

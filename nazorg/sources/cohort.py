@@ -186,8 +186,10 @@ def _problems_per_file(rows: pl.DataFrame, column: str, rule: str, problem: pl.E
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
     frames = [f for f in frames if f.height]
-    return pl.concat(frames, how="diagonal_relaxed").cast(QUALITY_SCHEMA) if frames else (
-        pl.DataFrame(schema=QUALITY_SCHEMA)
+    return (
+        pl.concat(frames, how="diagonal_relaxed").cast(QUALITY_SCHEMA)
+        if frames
+        else (pl.DataFrame(schema=QUALITY_SCHEMA))
     )
 
 
@@ -204,6 +206,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
         return result
     registry = (
         cases.select(list(CASE_COLUMNS))
+        .cast(CASE_COLUMNS)
         .filter(pl.col("case_number").is_not_null())
         .with_columns(_key=_case_key())
         .unique(["region", "_key"], keep="last", maintain_order=True)

@@ -1,0 +1,32 @@
+"""The built demo warehouse honours the output contract (../shared/spec/contract.json)."""
+
+import json
+
+from tests.conftest import REPO
+
+CONTRACT = json.loads((REPO.parent / "shared" / "spec" / "contract.json").read_text())
+
+
+def test_every_promised_table_and_column_exists(demo_warehouse):
+    have: dict[str, set[str]] = {}
+    for schema, table, column in demo_warehouse.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+    ).fetchall():
+        have.setdefault(f"{schema}.{table}", set()).add(column)
+    missing = [
+        f"{table}.{column}" if table in have else table
+        for table, columns in CONTRACT["tables"].items()
+        for column in (columns if table in have else [None])
+        if table not in have or column not in have[table]
+    ]
+    assert missing == []
+
+
+def test_every_kpi_table_and_column_has_a_dutch_description(demo_warehouse):
+    tables = demo_warehouse.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'kpi' AND coalesce(comment, '') = ''"
+    ).fetchall()
+    columns = demo_warehouse.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'kpi' AND coalesce(comment, '') = ''"
+    ).fetchall()
+    assert tables == [] and columns == []

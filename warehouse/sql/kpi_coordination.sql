@@ -1,0 +1,57 @@
+-- kpi.coordination: one row per region, year of Datum aanmelding and measure.
+-- Every measure counts cases; both denominators are given because the evaluation
+-- divides some measures by the outflow (profile, case conference) and others by the
+-- caseload (network round, life-domain support, repeat detention). A rate is NULL
+-- where its denominator is missing (no outflow data for that region-year) or zero.
+WITH cases AS (
+    SELECT
+        *,
+        year(registration_date)::INTEGER AS year,
+        count(*) OVER (PARTITION BY region, year(registration_date), person_key) AS cases_of_person
+    FROM staging.cases
+),
+numerators AS (
+    SELECT
+        region,
+        year,
+        count(*) FILTER (WHERE has_profile) AS profile_made,
+        count(*) FILTER (WHERE enrichment = 'Netwerkronde') AS enriched_network_round,
+        count(*) FILTER (WHERE enrichment IN ('Bilateraal', 'Netwerkronde')) AS enriched_any,
+        count(*) FILTER (WHERE has_life_domain_support) AS life_domain_support,
+        count(*) FILTER (WHERE coalesce(case_conference, 'Geen') <> 'Geen') AS case_conference,
+        count(*) FILTER (WHERE cases_of_person > 1) AS repeat_detention
+    FROM cases
+    GROUP BY region, year
+),
+measures AS (
+    UNPIVOT numerators
+    ON profile_made, enriched_network_round, enriched_any, life_domain_support,
+        case_conference, repeat_detention
+    INTO NAME measure VALUE numerator
+),
+outflow AS (
+    SELECT region, year, sum(persons)::BIGINT AS outflow FROM kpi.outflow GROUP BY region, year
+),
+caseload AS (
+    SELECT region, year, sum(cases)::BIGINT AS caseload FROM kpi.caseload GROUP BY region, year
+)
+SELECT
+    m.region,
+    m.year,
+    m.measure,
+    m.numerator::BIGINT AS numerator,
+    o.outflow,
+    c.caseload,
+    (m.numerator / nullif(o.outflow, 0))::DOUBLE AS rate_of_outflow,
+    (m.numerator / nullif(c.caseload, 0))::DOUBLE AS rate_of_caseload
+FROM measures AS m
+JOIN caseload AS c USING (region, year)
+LEFT JOIN outflow AS o USING (region, year)
+ORDER BY
+    m.region,
+    m.year,
+    list_position(
+        ['profile_made', 'enriched_network_round', 'enriched_any', 'life_domain_support',
+            'case_conference', 'repeat_detention'],
+        m.measure
+    )
