@@ -1,8 +1,9 @@
 """Publishing: the run's work file replaces the published warehouse in one atomic step."""
 
 import dagster as dg
+import duckdb
 
-from nazorg.warehouse import publish
+from nazorg.warehouse import publish, table_exists
 from pipelines.resources import NazorgWarehouse
 
 
@@ -17,12 +18,68 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         """The published warehouse file analysts open (``NAZORG_WAREHOUSE``)."""
         settings = nazorg.settings()
         work = nazorg.work_file(context.run.run_id)
-        with nazorg.connect(context.run.run_id):
-            pass  # make sure the work file exists (a run that selected only this asset)
+        with nazorg.connect(context.run.run_id) as con:
+            # (also makes sure the work file exists, for a run that selected only this asset)
+            summary = run_summary(con)
         publish(work, settings.warehouse)
         work.unlink(missing_ok=True)
         work.with_name(work.name + ".wal").unlink(missing_ok=True)
         context.log.info(f"Warehouse gepubliceerd: {settings.warehouse}")
-        return dg.MaterializeResult(metadata={"path": str(settings.warehouse)})
+        log_run_summary(context.log, summary)
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(settings.warehouse),
+                **{k: v for k, v in summary.items() if k != "failed_files"},
+            }
+        )
 
     return published
+
+
+def run_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """Files per status, rows rejected and set aside, KPI tables: what this run publishes."""
+    summary = {
+        "files_loaded": 0,
+        "files_duplicate": 0,
+        "files_failed": 0,
+        "rows_rejected": 0,
+        "row_warnings": 0,
+        "failed_files": [],
+    }
+    if table_exists(con, "quality.file_ledger"):
+        for status, files, rejected in con.execute(
+            "SELECT status, count(*), coalesce(sum(rows_rejected), 0) "
+            "FROM quality.file_ledger GROUP BY status"
+        ).fetchall():
+            summary[f"files_{status}"] = files
+            summary["rows_rejected"] += rejected
+        summary["failed_files"] = con.execute(
+            "SELECT file, error FROM quality.file_ledger WHERE status = 'failed' ORDER BY file"
+        ).fetchall()
+    if table_exists(con, "quality.row_warnings"):
+        summary["row_warnings"] = con.execute(
+            "SELECT count(*) FROM quality.row_warnings"
+        ).fetchall()[0][0]
+    summary["kpi_tables"] = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'kpi' "
+        "AND database_name = current_database()"
+    ).fetchall()[0][0]
+    return summary
+
+
+def log_run_summary(log, summary: dict) -> None:
+    """One line that says what the night produced; a warning when files failed."""
+    log.info(
+        "Samenvatting van de run: "
+        f"{summary['files_loaded']} bestand(en) geladen, "
+        f"{summary['files_duplicate']} duplicaat, {summary['files_failed']} mislukt; "
+        f"{summary['rows_rejected']} rij(en) afgewezen, "
+        f"{summary['row_warnings']} waarschuwing(en); "
+        f"{summary['kpi_tables']} KPI-tabellen gepubliceerd."
+    )
+    if summary["failed_files"]:
+        reasons = "; ".join(error or file for file, error in summary["failed_files"])
+        log.warning(
+            f"{len(summary['failed_files'])} bestand(en) niet gelezen en dus niet in de "
+            f"cijfers (zie quality.file_ledger): {reasons}"
+        )

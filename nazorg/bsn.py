@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import cache
 
+import duckdb
 import polars as pl
 
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
@@ -22,19 +24,29 @@ def normalise_bsn(expr: pl.Expr) -> pl.Expr:
     leading zero. Anything that is not 8 or 9 digits is returned unchanged so that the
     11-proef rejects it.
     """
-    s = expr.cast(pl.Utf8).str.strip_chars().str.replace(r"\.0+$", "")
-    return pl.when(s.str.contains(r"^\d{8}$")).then(pl.lit("0") + s).otherwise(s)
+    return expr.cast(pl.Utf8).map_batches(_normalise, return_dtype=pl.Utf8)
 
 
 def passes_elfproef(expr: pl.Expr) -> pl.Expr:
     """True when a normalised value is 9 digits, not all zero, and passes the 11-proef."""
-    digits = [expr.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(9)]
-    total = sum(d * w for d, w in zip(digits, WEIGHTS, strict=True))
-    return (
-        expr.str.contains(r"^\d{9}$").fill_null(False)
-        & (expr != "000000000")
-        & ((total % 11) == 0).fill_null(False)
-    )
+    return expr.map_batches(_elfproef, return_dtype=pl.Boolean)
+
+
+# The two rules work on a materialised Series: as one big expression Polars would
+# evaluate the normalisation again for every digit.
+
+
+def _normalise(values: pl.Series) -> pl.Series:
+    s = values.str.strip_chars().str.replace(r"\.0+$", "")
+    return pl.select(pl.when(s.str.contains(r"^\d{8}$")).then(pl.lit("0") + s).otherwise(s)).to_series()
+
+
+def _elfproef(values: pl.Series) -> pl.Series:
+    """Integer arithmetic on the number: digit i is n // 10^(8-i) % 10."""
+    nine_digits = values.str.contains(r"^\d{9}$").fill_null(False)
+    number = pl.select(pl.when(nine_digits).then(values).otherwise(None).cast(pl.Int64, strict=False)).to_series()
+    total = sum(((number // 10 ** (8 - i)) % 10) * w for i, w in enumerate(WEIGHTS))
+    return (nine_digits & (number != 0).fill_null(False) & ((total % 11) == 0).fill_null(False)).alias(values.name)
 
 
 def is_valid_bsn(value: str) -> bool:
@@ -43,18 +55,43 @@ def is_valid_bsn(value: str) -> bool:
     return bool(frame.select(passes_elfproef(normalise_bsn(pl.col("bsn")))).item())
 
 
+def _pads(key: str) -> tuple[bytes, bytes]:
+    """The HMAC inner and outer keys (RFC 2104) for SHA-256's 64-byte block."""
+    raw = key.encode()
+    if len(raw) > 64:
+        raw = hashlib.sha256(raw).digest()
+    raw = raw.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in raw), bytes(b ^ 0x5C for b in raw)
+
+
 def pseudonymise(bsns: pl.Series, key: str) -> pl.Series:
-    """HMAC-SHA256(key, bsn) as hex, computed once per distinct BSN."""
-    distinct = bsns.unique().drop_nulls()
-    base = hmac.new(key.encode(), digestmod=hashlib.sha256)
-    keys = []
-    for value in distinct.to_list():
-        h = base.copy()
-        h.update(value.encode())
-        keys.append(h.hexdigest())
-    mapping = pl.DataFrame(
-        {"bsn": distinct, "person_key": keys}, schema={"bsn": pl.Utf8, "person_key": pl.Utf8}
+    """HMAC-SHA256(key, bsn) as hex, computed once per distinct BSN.
+
+    DuckDB has no ``hmac()``, but HMAC is two SHA-256 passes over the padded key and
+    the message, which DuckDB computes vectorised — several times faster than a Python
+    loop over a million values (the result equals :func:`hmac.new`, tested).
+    """
+    inner, outer = _pads(key)
+    distinct_bsns = bsns.unique().drop_nulls().to_frame("bsn")  # noqa: F841 - DuckDB scan
+    mapping = (
+        _hasher()
+        .cursor()
+        .sql(
+            "SELECT bsn, sha256($outer::BLOB || unhex(sha256($inner::BLOB || bsn::BLOB))) AS person_key "
+            "FROM distinct_bsns",
+            params={"inner": inner, "outer": outer},
+        )
+        .pl()
     )
-    return bsns.to_frame("bsn").join(mapping, on="bsn", how="left", maintain_order="left")[
-        "person_key"
-    ]
+    return bsns.to_frame("bsn").join(mapping, on="bsn", how="left", maintain_order="left")["person_key"]
+
+
+@cache
+def _hasher() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for hashing (opening one costs more than hashing a file)."""
+    return duckdb.connect()
+
+
+def pseudonymise_one(bsn: str, key: str) -> str:
+    """The same pseudonym for one BSN, with the standard library (reference, tests)."""
+    return hmac.new(key.encode(), bsn.encode(), hashlib.sha256).hexdigest()

@@ -18,6 +18,7 @@ be read at all raises :class:`FileProblem`, which the caller records as ``failed
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -116,13 +117,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+INPUT_SUFFIXES = frozenset({".csv", ".xlsx"})
+
+
+def is_input_file(path: Path) -> bool:
+    """A ``.csv``/``.xlsx`` export; not the ``~$name.xlsx`` lock file Excel leaves next to
+    a workbook someone has open (it is no export, and would fail every night)."""
+    return path.suffix.lower() in INPUT_SUFFIXES and not path.name.startswith("~$")
+
+
 def discover(source_dir: Path) -> tuple[list[Path], list[Path]]:
     """Every ``*.csv``/``*.xlsx`` below the folder at any depth, sorted; and the rest."""
     if not source_dir.is_dir():
         return [], []
     files = sorted(p for p in source_dir.rglob("*") if p.is_file())
-    wanted = [p for p in files if p.suffix.lower() in {".csv", ".xlsx"}]
-    ignored = [p for p in files if p.suffix.lower() not in {".csv", ".xlsx"}]
+    wanted = [p for p in files if is_input_file(p)]
+    ignored = [p for p in files if not is_input_file(p)]
     return wanted, ignored
 
 
@@ -130,12 +140,31 @@ def normalise_header(text: object) -> str:
     return re.sub(r"\s+", " ", str(text or "")).strip().lower()
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, which decodes any byte."""
+    """UTF-8 (with or without BOM), else Windows-1252, which decodes any byte.
+
+    A UTF-16 byte-order mark (Excel's "Unicode-tekst") is honoured. A file that mixes
+    both (two exports pasted together) is decoded line by line, so neither half turns
+    into mojibake.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    if not _UTF8_MULTIBYTE.search(data):
         return data.decode("cp1252", errors="replace")
+    lines = []
+    for line in data.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- reading
@@ -168,35 +197,96 @@ def read_csv(path: Path, spec: SourceSpec, label: str) -> RawTable:
     numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip(" ;\t")]
     if not numbered:
         raise FileProblem(f"{label}: het bestand is leeg")
-    header_line = next(csv_split(line) for _, line in numbered[:1])
-    positions, extra = _map_header(header_line, spec, label)
+    header_line = csv_split(numbered[0][1])
+    try:
+        positions, extra = _map_header(header_line, spec, label)
+    except FileProblem as problem:
+        raise FileProblem(str(problem) + _separator_hint(numbered[0][1])) from None
+    columns = [f"c{i}" for i in range(len(header_line))]
     data = numbered[1:]
-    body = "\n".join(line for _, line in [numbered[0], *data])
-    frame = (
-        pl.read_csv(
+    frame = _csv_fast(numbered, columns) if data else None
+    if frame is None:
+        # A quoted cell over several lines (Excel writes one for a remark with a line
+        # break), or a quote that is never closed: read record by record instead.
+        frame, rows = _csv_by_record(text, columns, label)
+    else:
+        rows = [n for n, _ in data]
+    frame = frame.with_columns(source_row=pl.Series(rows, dtype=pl.Int64))
+    # A totals row ("Totaal", as in the workbooks) is not data.
+    first = pl.col(columns[0]).str.strip_chars().str.to_lowercase().str.starts_with("totaal")
+    frame = frame.filter(~first.fill_null(False))
+    selected = frame.select(
+        [pl.col(f"c{i}").alias(name) for i, name in positions.items()] + ["source_row"]
+    ).with_columns(sheet=pl.lit(None, pl.Utf8))
+    return RawTable(_blank_to_null(selected), extra)
+
+
+def _csv_fast(numbered: list[tuple[int, str]], columns: list[str]) -> pl.DataFrame | None:
+    """One record per non-empty line (the normal case), parsed by Polars; None when the
+    file does not split that way."""
+    body = "\n".join(line for _, line in numbered)
+    try:
+        frame = pl.read_csv(
             io.StringIO(body),
             separator=";",
             infer_schema=False,
             has_header=True,
-            new_columns=[f"c{i}" for i in range(len(header_line))],
+            new_columns=columns,
             truncate_ragged_lines=True,
             quote_char='"',
         )
-        if data
-        else pl.DataFrame(schema={f"c{i}": pl.Utf8 for i in range(len(header_line))})
-    )
-    if frame.height != len(data):
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != len(numbered) - 1 or frame.width != len(columns):
+        return None
+    return frame
+
+
+def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFrame, list[int]]:
+    """Parse record by record; a record's row number is the line on which it starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    start, header_seen = 1, False
+    try:
+        for cells in reader:
+            if any(c.strip(" \t") for c in cells):
+                if header_seen:
+                    records.append(
+                        (cells + [""] * len(columns))[: len(columns)]
+                        if len(cells) != len(columns)
+                        else cells
+                    )
+                    rows.append(start)
+                header_seen = True
+            start = reader.line_num + 1
+    except csv.Error:
         raise FileProblem(
-            f"{label}: het bestand kon niet regel voor regel gelezen worden "
-            f"({frame.height} van {len(data)} regels); controleer aanhalingstekens en scheidingsteken ';'"
-        )
-    selected = frame.select(
-        [pl.col(f"c{i}").alias(name) for i, name in positions.items() if f"c{i}" in frame.columns]
+            f"{label}, regel {start}: een aanhalingsteken (\") in deze regel wordt niet "
+            "afgesloten, zodat de rest van het bestand niet in kolommen te verdelen is; "
+            "verwijder het of sluit het af"
+        ) from None
+    for row, cells in zip(rows, records, strict=True):
+        if any("\n" in c or "\r" in c for c in cells) and any(c.count(";") for c in cells):
+            # A quote that swallowed the separators of the following lines.
+            raise FileProblem(
+                f"{label}, regel {row}: een aanhalingsteken (\") opent een cel die over "
+                "meerdere regels doorloopt en scheidingstekens bevat; controleer de "
+                "aanhalingstekens in die regel"
+            )
+    frame = pl.DataFrame(
+        [list(col) for col in zip(*records, strict=True)] if records else None,
+        schema={c: pl.Utf8 for c in columns},
+        orient="col",
     )
-    selected = selected.with_columns(
-        source_row=pl.Series([n for n, _ in data], dtype=pl.Int64), sheet=pl.lit(None, pl.Utf8)
-    )
-    return RawTable(_blank_to_null(selected), extra)
+    return frame, rows
+
+
+def _separator_hint(header: str) -> str:
+    if ";" not in header and ("," in header or "\t" in header):
+        sep = "een tab" if "\t" in header else "een komma"
+        return f" (de kopregel is gescheiden door {sep}; verwacht wordt ';')"
+    return ""
 
 
 def csv_split(line: str) -> list[str]:
@@ -222,16 +312,34 @@ def _first_used_rows(path: Path) -> dict[str, int]:
             target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             first = 1
-            with archive.open(member) as xml:
-                for _, element in ElementTree.iterparse(xml):
-                    if element.tag == f"{{{ns['m']}}}c" and (
-                        element.find("m:v", ns) is not None or element.find("m:is", ns) is not None
-                    ):
-                        ref = element.get("r", "A1")
-                        first = int(re.sub(r"[A-Z]+", "", ref))
-                        break
+            try:
+                with archive.open(member) as xml:
+                    for _, element in ElementTree.iterparse(xml):
+                        if element.tag == f"{{{ns['m']}}}c" and _has_value(element, ns):
+                            ref = element.get("r", "A1")
+                            first = int(re.sub(r"[A-Z]+", "", ref))
+                            break
+            except (KeyError, ValueError, ElementTree.ParseError):
+                pass  # calamine decides whether the sheet is readable at all
             result[sheet.get("name")] = first
     return result
+
+
+def _has_value(cell: ElementTree.Element, ns: dict[str, str]) -> bool:
+    """A cell calamine reads: a value or inline string, not an empty one (openpyxl writes
+    formulas without a cached value as an empty ``<v/>``)."""
+    value = cell.find("m:v", ns)
+    if value is not None and (value.text or "").strip():
+        return True
+    inline = cell.find("m:is", ns)
+    return inline is not None and bool("".join(inline.itertext()).strip())
+
+
+def _not_a_workbook(label: str, exc: Exception) -> FileProblem:
+    return FileProblem(
+        f"{label}: geen leesbaar Excel-bestand (.xlsx); het is beschadigd, afgekapt of "
+        f"van een ander type ({type(exc).__name__})"
+    )
 
 
 def read_excel(path: Path, spec: SourceSpec, label: str) -> RawTable:
@@ -239,10 +347,18 @@ def read_excel(path: Path, spec: SourceSpec, label: str) -> RawTable:
         reader = fastexcel.read_excel(str(path))
         offsets = _first_used_rows(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure means: not a workbook
-        raise FileProblem(
-            f"{label}: geen leesbaar Excel-bestand (.xlsx); het is beschadigd, afgekapt of "
-            f"van een ander type ({type(exc).__name__})"
-        ) from exc
+        raise _not_a_workbook(label, exc) from exc
+    try:
+        return _read_sheets(reader, offsets, spec, label)
+    except FileProblem:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet that cannot be read: same thing
+        raise _not_a_workbook(label, exc) from exc
+
+
+def _read_sheets(
+    reader: fastexcel.ExcelReader, offsets: dict[str, int], spec: SourceSpec, label: str
+) -> RawTable:
     sheets = [spec.sheet] if spec.sheet else reader.sheet_names
     if spec.sheet and spec.sheet not in reader.sheet_names:
         raise FileProblem(f"{label}: tabblad '{spec.sheet}' ontbreekt")
@@ -320,9 +436,9 @@ def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_file(path: Path, spec: SourceSpec, label: str) -> RawTable:
+    if path.stat().st_size == 0:
+        raise FileProblem(f"{label}: het bestand is leeg (0 bytes)")
     if path.suffix.lower() == ".csv":
-        if path.stat().st_size == 0:
-            raise FileProblem(f"{label}: het bestand is leeg")
         return read_csv(path, spec, label)
     return read_excel(path, spec, label)
 
@@ -338,12 +454,21 @@ def _lower(name: str) -> pl.Expr:
     return pl.col(name).str.strip_chars().str.to_lowercase()
 
 
+# A date with a time of day: a real Excel date-time cell ("2013-01-02 10:30:00") or a
+# timestamp in an export ("02-01-2019 10:30"). The date is what counts.
+_TIME_OF_DAY = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+
+
+def _date_text(raw: pl.Expr) -> pl.Expr:
+    return raw.str.strip_chars().str.replace(_TIME_OF_DAY, "${1}")
+
+
 def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
     """(typed value, bad-value condition or None, rule, problem text) for one column."""
     name = column.field
     raw = pl.col(name)
     if column.kind == "date":
-        value = parse_date(raw)
+        value = parse_date(_date_text(raw))
         problem = "is geen datum (verwacht dd-mm-jjjj, jjjj-mm-dd of een Excel-datum)"
         return value, raw.is_not_null() & value.is_null(), "date_format", problem
     if column.kind == "yes_no":
@@ -364,8 +489,8 @@ def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
         bad = raw.is_not_null() & ~low.is_in(YES | NO | UNKNOWN)
         return value, bad, "yes_no_unknown", "is geen Ja, Nee of Onbekend"
     if column.kind == "choice":
-        lookup = {c.lower(): c for c in column.choices}
-        low = _lower(name)
+        lookup = {re.sub(r"\s+", " ", c.lower()): c for c in column.choices}
+        low = _lower(name).str.replace_all(r"\s+", " ")
         value = low.replace_strict(lookup, default=None)
         bad = raw.is_not_null() & value.is_null()
         return value, bad, "choice", "is geen van: " + ", ".join(column.choices)
@@ -582,9 +707,16 @@ def ingest_source(
     ``regions`` maps a folder slug to the region's display name, for the sources whose
     region is the first folder below the source folder.
     """
+    if not raw_dir.is_dir():
+        # Not "no files": a wrong NAZORG_RAW_DIR (or an unmounted share) must not publish
+        # an empty warehouse over the last good one.
+        raise FileNotFoundError(
+            f"De invoermap {raw_dir} bestaat niet (NAZORG_RAW_DIR); controleer het pad."
+        )
     files, ignored = discover(raw_dir / spec.folder)
     log = [
-        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd (geen .csv of .xlsx)"
+        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd "
+        + ("(Excel-vergrendelbestand)" if p.name.startswith("~$") else "(geen .csv of .xlsx)")
         for p in ignored
     ]
     seen: dict[str, str] = {}
@@ -592,7 +724,15 @@ def ingest_source(
     for path in files:
         label = path.relative_to(raw_dir).as_posix()
         entry = {c: None for c in LEDGER_SCHEMA} | {"file": label, "source": spec.name}
-        entry["sha256"] = sha256_of(path)
+        try:
+            entry["sha256"] = sha256_of(path)
+        except OSError as exc:
+            # Gone since discovery (moved while the run started) or not readable.
+            problem = f"{label}: het bestand kon niet geopend worden ({type(exc).__name__})"
+            entry |= {"status": "failed", "error": problem}
+            ledger.append(entry)
+            log.append(f"{spec.name}: {label} failed: {problem}")
+            continue
         if entry["sha256"] in seen:
             entry["status"] = "duplicate"
             ledger.append(entry)
@@ -607,7 +747,8 @@ def ingest_source(
                 region = _region_of(path, raw_dir / spec.folder, regions or {}, label)
             raw = read_file(path, spec, label)
             parsed = parser(raw, key)
-        except FileProblem as problem:
+        except Exception as exc:  # noqa: BLE001 - one bad file never fails the run
+            problem = exc if isinstance(exc, FileProblem) else _unexpected(label, exc)
             entry |= {"status": "failed", "error": str(problem)}
             ledger.append(entry)
             log.append(f"{spec.name}: {label} failed: {problem}")
@@ -628,6 +769,9 @@ def ingest_source(
         }
         ledger.append(entry)
         extra = f"; extra kolommen genegeerd: {entry['extra_columns']}" if raw.extra_columns else ""
+        if raw.skipped_sheets:
+            names = ", ".join(f"'{s}'" for s in raw.skipped_sheets)
+            extra += f"; tabbladen zonder kopregel overgeslagen: {names}"
         log.append(
             f"{spec.name}: {label} loaded: {entry['rows_read']} gelezen, "
             f"{entry['rows_loaded']} geladen, {n_rejected} afgewezen{extra}"
@@ -638,6 +782,16 @@ def ingest_source(
         rejected=_concat_quality(rejected),
         warnings=_concat_quality(warnings),
         log_lines=log,
+    )
+
+
+def _unexpected(label: str, exc: Exception) -> FileProblem:
+    """A reader or parser error nobody foresaw. Only the error's type is kept: its text
+    may quote a cell, and a cell may be a BSN."""
+    return FileProblem(
+        f"{label}: het bestand kon niet verwerkt worden door een onverwachte fout "
+        f"({type(exc).__name__}); controleer of het een gewone export is en meld het "
+        "bestand aan de beheerder van de pipeline"
     )
 
 

@@ -90,7 +90,10 @@ def publish(work_file: Path, published: Path) -> None:
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     temporary = published.with_name(published.name + ".tmp")
+    # Leftovers of a run killed while publishing: a stale WAL next to a fresh .tmp would
+    # be replayed into it.
     temporary.unlink(missing_ok=True)
+    temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH {_literal(str(work_file))} AS work (READ_ONLY)")
@@ -103,6 +106,21 @@ def publish(work_file: Path, published: Path) -> None:
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, published)
+    _fsync_directory(published.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable (a power cut right after it keeps the new file)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -270,3 +270,11 @@ def test_dpan_suspension_is_not_a_release():
     rows = pl.DataFrame([_dpan("D1", D(2013, 2, 2), D(2013, 3, 1), "Schorsing")])
     (episode,) = build_episodes(pl.DataFrame(), rows).rows(named=True)
     assert not episode["is_release"] and episode["end_reason"] == "Schorsing"
+
+
+def test_vectorised_pseudonym_equals_standard_hmac():
+    from nazorg.bsn import pseudonymise_one
+
+    bsns = ["999990007", "010000008", "999990019"]
+    for key in ["k", "a" * 100, "sleutel-met-ë"]:
+        assert pseudonymise(pl.Series(bsns), key).to_list() == [pseudonymise_one(b, key) for b in bsns]
