@@ -25,6 +25,10 @@ def _failure_metadata(errors: pa.errors.SchemaErrors) -> dict:
     )
     return {
         "failures": int(cases.height),
+        # Names of columns and checks only, never values: this text is also logged.
+        "summary": "; ".join(
+            f"{column or 'tabel'}: {check} ({n}x)" for column, check, n in summary.iter_rows()
+        ),
         "failing_checks": dg.MetadataValue.md(_markdown(summary)),
         "failure_cases": dg.MetadataValue.md(_markdown(cases.head(MAX_FAILURE_ROWS))),
     }
@@ -115,6 +119,13 @@ def _generation_check(generation: int, models: list[type[TableModel]]) -> dg.Ass
                 if dg.AssetCheckKey(key, "matches_schema") not in context.selected_asset_check_keys:
                     continue
                 result = validate_table(con, model)
+                if not result.passed:
+                    why = result.metadata.get("summary") or result.metadata.get("reason")
+                    context.log.error(
+                        f"Blokkerende controle {model.table()} matches_schema faalt "
+                        f"(Pandera-model {model.__name__}): {getattr(why, 'value', why)}. "
+                        "Er wordt niet gepubliceerd."
+                    )
                 yield dg.AssetCheckResult(
                     asset_key=key, check_name="matches_schema", passed=result.passed, metadata=result.metadata
                 )
@@ -146,8 +157,10 @@ def sql_check(
         metadata = {"offending_rows": offending.height}
         if offending.height:
             metadata["examples"] = dg.MetadataValue.md(_markdown(offending.head(MAX_FAILURE_ROWS)))
-            context.log.warning(
-                f"Controle {asset}.{name} faalt: {description} ({offending.height} rijen)"
+            (context.log.error if blocking else context.log.warning)(
+                f"{'Blokkerende c' if blocking else 'C'}ontrole {asset}.{name} faalt: "
+                f"{description} ({offending.height} rijen)"
+                + (". Er wordt niet gepubliceerd." if blocking else "")
             )
         return dg.AssetCheckResult(
             passed=offending.height == 0,

@@ -134,6 +134,35 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
+# Eight or more digits in a row: a BSN (also without its leading zero), a phone number.
+LONG_NUMBER = r"\d{8,}"
+REDACTED = "[getal weggelaten]"
+
+
+def redact_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Blank out long digit runs in the free-text columns of quality rows.
+
+    Messages quote the offending value of ordinary columns so a person can find it; if
+    someone typed a BSN into, say, the municipality column, it must still never reach
+    the warehouse. The file name that starts a message (``…_20190102.csv``) is kept.
+    """
+    exprs = []
+    for column in ("message", "error", "extra_columns"):
+        if column not in frame.columns:
+            continue
+        text = pl.col(column)
+        prefix = pl.col("file") if "file" in frame.columns else pl.lit("")
+        has_prefix = text.str.starts_with(prefix.fill_null("")) & prefix.is_not_null()
+        rest = text.str.slice(prefix.str.len_chars().fill_null(0))
+        exprs.append(
+            pl.when(has_prefix)
+            .then(prefix + rest.str.replace_all(LONG_NUMBER, REDACTED))
+            .otherwise(text.str.replace_all(LONG_NUMBER, REDACTED))
+            .alias(column)
+        )
+    return frame.with_columns(exprs) if exprs else frame
+
+
 def replace_source_rows(
     con: duckdb.DuckDBPyConnection,
     model: type[TableModel],
@@ -148,7 +177,7 @@ def replace_source_rows(
     table = model.table()
     if not table_exists(con, table):
         replace_table(con, model, frame.clear())
-    data = frame.select(list(model.to_schema().columns))  # noqa: F841 - DuckDB scan
+    data = redact_numbers(frame).select(list(model.to_schema().columns))  # noqa: F841
     con.execute("BEGIN")
     try:
         con.execute(f"DELETE FROM {table} WHERE source IN (SELECT unnest(?::VARCHAR[]))", [sources])

@@ -10,6 +10,7 @@ import dagster as dg
 from assets import kpi, quality, reports, staging
 from assets.checks import schema_checks
 from assets.publish import build_publish_asset
+from pipelines.automation import nightly_schedule, raw_exports_sensor
 from pipelines.resources import NazorgWarehouse
 
 LAYER_MODULES = [staging, quality, kpi]
@@ -35,5 +36,7 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
         assets=[*layer_assets, publish, *dg.load_assets_from_modules([reports])],
         asset_checks=checks,
         jobs=[nightly],
+        schedules=[nightly_schedule],
+        sensors=[raw_exports_sensor],
         resources={"nazorg": NazorgWarehouse(), **(resources or {})},
     )

@@ -55,3 +55,36 @@ def test_mkba_ratios_in_the_midden_limburg_workbook(workbooks):
     ratios = {round(v, 2) for row in _cells(ws) for v in row if isinstance(v, float) and 1 < v < 3}
     assert {1.30, 2.28} <= ratios
     assert ws._charts, "no chart on the MKBA sheet"
+
+
+def test_suppression_on_the_demo_warehouse_hides_every_small_count(demo_warehouse, tmp_path):
+    from nazorg.reports import write_region_workbooks
+
+    paths = write_region_workbooks(demo_warehouse, tmp_path, suppression_threshold=5)
+    count_sheets = {
+        "Uitstroom en caseload",
+        "Coördinatie",
+        "Leefgebieden",
+        "Screening",
+        "Bereik nazorg-plus",
+        "Herdetentie",
+    }
+    shown_marker = False
+    for path in paths:
+        wb = load_workbook(path)
+        for name in count_sheets & set(wb.sheetnames):
+            for row in wb[name].iter_rows():
+                for cell in row:
+                    value = cell.value
+                    if (
+                        isinstance(value, int)
+                        and not isinstance(value, bool)
+                        and cell.number_format != "0%"
+                    ):
+                        assert not 1 <= value <= 4, (path.name, name, cell.coordinate)
+                    shown_marker |= value == "<5"
+        definitions = " ".join(
+            str(c) for row in wb["Definities"].iter_rows(values_only=True) for c in row if c
+        )
+        assert "Onderdrukking van kleine aantallen: aan (drempel 5)" in definitions
+    assert shown_marker
