@@ -9,6 +9,7 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
+from nazorg.timing import stage
 from nazorg.warehouse import table_exists
 from pipelines.resources import NazorgWarehouse
 from schemas.base import TableModel
@@ -49,7 +50,8 @@ def validate_table(con, model: type[TableModel]) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(passed=False, metadata={"reason": f"tabel {table} ontbreekt"})
     frame = con.sql(f"SELECT * FROM {table}").pl()
     try:
-        model.validate(frame, lazy=True)
+        with stage("validate"):
+            model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         return dg.AssetCheckResult(
             passed=False, metadata={"rows": frame.height, **_failure_metadata(errors)}

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from nazorg.reports import write_region_workbooks
+from nazorg.timing import stage
 from pipelines.resources import NazorgWarehouse
 
 PUBLISHED = dg.AssetKey(["warehouse", "published"])
@@ -41,13 +42,10 @@ def region_workbooks(
         "Warehouse": str(settings.warehouse),
         "Kleine aantallen afgeschermd": f"ja, onder {threshold}" if threshold else "nee",
     }
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
+    with stage("reports"), duckdb.connect(str(settings.warehouse), read_only=True) as con:
         paths = write_region_workbooks(
             con, settings.reports_dir, suppression_threshold=threshold, run_info=run_info
         )
-    finally:
-        con.close()
     for path in paths:
         context.log.info(f"Rapportage geschreven: {path}")
     return dg.MaterializeResult(

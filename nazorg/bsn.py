@@ -14,6 +14,8 @@ from functools import cache
 import duckdb
 import polars as pl
 
+from nazorg.timing import stage
+
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
@@ -38,15 +40,21 @@ def passes_elfproef(expr: pl.Expr) -> pl.Expr:
 
 def _normalise(values: pl.Series) -> pl.Series:
     s = values.str.strip_chars().str.replace(r"\.0+$", "")
-    return pl.select(pl.when(s.str.contains(r"^\d{8}$")).then(pl.lit("0") + s).otherwise(s)).to_series()
+    return pl.select(
+        pl.when(s.str.contains(r"^\d{8}$")).then(pl.lit("0") + s).otherwise(s)
+    ).to_series()
 
 
 def _elfproef(values: pl.Series) -> pl.Series:
     """Integer arithmetic on the number: digit i is n // 10^(8-i) % 10."""
     nine_digits = values.str.contains(r"^\d{9}$").fill_null(False)
-    number = pl.select(pl.when(nine_digits).then(values).otherwise(None).cast(pl.Int64, strict=False)).to_series()
+    number = pl.select(
+        pl.when(nine_digits).then(values).otherwise(None).cast(pl.Int64, strict=False)
+    ).to_series()
     total = sum(((number // 10 ** (8 - i)) % 10) * w for i, w in enumerate(WEIGHTS))
-    return (nine_digits & (number != 0).fill_null(False) & ((total % 11) == 0).fill_null(False)).alias(values.name)
+    return (
+        nine_digits & (number != 0).fill_null(False) & ((total % 11) == 0).fill_null(False)
+    ).alias(values.name)
 
 
 def is_valid_bsn(value: str) -> bool:
@@ -64,6 +72,7 @@ def _pads(key: str) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in raw), bytes(b ^ 0x5C for b in raw)
 
 
+@stage("pseudonymise")
 def pseudonymise(bsns: pl.Series, key: str) -> pl.Series:
     """HMAC-SHA256(key, bsn) as hex, computed once per distinct BSN.
 
@@ -83,7 +92,9 @@ def pseudonymise(bsns: pl.Series, key: str) -> pl.Series:
         )
         .pl()
     )
-    return bsns.to_frame("bsn").join(mapping, on="bsn", how="left", maintain_order="left")["person_key"]
+    return bsns.to_frame("bsn").join(mapping, on="bsn", how="left", maintain_order="left")[
+        "person_key"
+    ]
 
 
 @cache

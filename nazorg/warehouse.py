@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from nazorg.timing import stage
 from schemas.base import TableModel
 
 SCHEMAS = ("staging", "kpi", "quality")
@@ -44,18 +45,12 @@ def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> None:
 def replace_table(
     con: duckdb.DuckDBPyConnection, model: type[TableModel], frame: pl.DataFrame
 ) -> int:
-    """Validate-free write of a frame as the model's table, columns in model order."""
-    table = model.table()
-    columns = list(model.to_schema().columns)
-    data = frame.select(columns)  # noqa: F841 - read by DuckDB's replacement scan
-    con.execute("BEGIN")
+    """Write a frame as the model's table (columns in model order), in one transaction."""
+    con.register("incoming_frame", frame.select(list(model.to_schema().columns)))
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM data")
-        describe(con, model)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        _rebuild(con, model, "SELECT * FROM incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
     return frame.height
 
 
@@ -63,19 +58,24 @@ def replace_table_from_sql(
     con: duckdb.DuckDBPyConnection, model: type[TableModel], sql: str, params: dict | None = None
 ) -> int:
     """Rebuild the model's table from a SELECT, in one transaction; return its row count."""
-    table = model.table()
     columns = ", ".join(f'"{c}"' for c in model.to_schema().columns)
-    con.execute("BEGIN")
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM ({sql})", params or {}
-        )
-        describe(con, model)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    _rebuild(con, model, f"SELECT {columns} FROM ({sql})", params)
+    return con.execute(f"SELECT count(*) FROM {model.table()}").fetchall()[0][0]
+
+
+def _rebuild(
+    con: duckdb.DuckDBPyConnection, model: type[TableModel], select: str, params: dict | None = None
+) -> None:
+    table = model.table()
+    with stage("kpis" if table.startswith("kpi.") else "load"):
+        con.execute("BEGIN")
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", params or {})
+            describe(con, model)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
@@ -88,6 +88,11 @@ def publish(work_file: Path, published: Path) -> None:
     ``COPY FROM DATABASE`` keeps the COMMENT ON descriptions. The rename is atomic on
     Linux: readers see either the old file or the new one, never a half-built one.
     """
+    with stage("publish"):
+        _copy_and_rename(work_file, published)
+
+
+def _copy_and_rename(work_file: Path, published: Path) -> None:
     published.parent.mkdir(parents=True, exist_ok=True)
     temporary = published.with_name(published.name + ".tmp")
     # Leftovers of a run killed while publishing: a stale WAL next to a fresh .tmp would
