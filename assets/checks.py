@@ -171,3 +171,66 @@ def sql_check(
         )
 
     return _check
+
+
+# --- Totals that must agree between tables (issue 7) ------------------------------------
+
+# (asset, check name, description, SQL returning the offending rows, blocking)
+CROSS_TABLE_CHECKS = (
+    (
+        "kpi.coordination",
+        "denominators_match_outflow_and_caseload",
+        "De noemers outflow en caseload zijn per regio en jaar de totalen van kpi.outflow "
+        "en kpi.caseload.",
+        """WITH o AS (SELECT region, year, sum(persons) AS total FROM kpi.outflow GROUP BY ALL),
+                c AS (SELECT region, year, sum(cases) AS total FROM kpi.caseload GROUP BY ALL)
+           SELECT k.region, k.year, k.measure, k.outflow, o.total AS outflow_total,
+                  k.caseload, c.total AS caseload_total
+           FROM kpi.coordination k
+           LEFT JOIN o USING (region, year) LEFT JOIN c USING (region, year)
+           WHERE coalesce(k.outflow, 0) <> coalesce(o.total, 0)
+              OR coalesce(k.caseload, 0) <> coalesce(c.total, 0)""",
+        True,
+    ),
+    (
+        "kpi.reach_funnel",
+        "released_matches_outflow",
+        "De fase released is de uitstroom (kpi.outflow) van de regio in het cohortjaar.",
+        """WITH o AS (SELECT region, year, sum(persons) AS total FROM kpi.outflow GROUP BY ALL)
+           SELECT f.region, f.cohort_year, f.persons, o.total AS outflow_total
+           FROM kpi.reach_funnel f
+           LEFT JOIN o ON o.region = f.region AND o.year = f.cohort_year
+           WHERE f.stage = 'released' AND f.persons <> coalesce(o.total, 0)""",
+        True,
+    ),
+    (
+        "staging.detentions",
+        "region_matches_municipality",
+        "Elke geplaatste detentieperiode ligt in de regio van haar gemeente (referentielijst).",
+        """SELECT d.episode_id, d.municipality_code, d.region, m.region AS reference_region
+           FROM staging.detentions d
+           JOIN staging.municipalities m ON m.code = d.municipality_code
+           WHERE d.region IS DISTINCT FROM m.region""",
+        True,
+    ),
+    (
+        "quality.rejected_rows",
+        "rows_belong_to_loaded_files",
+        "Afgewezen rijen en waarschuwingen horen bij een gelezen bestand in quality.file_ledger.",
+        """SELECT DISTINCT q.file FROM (
+               SELECT file FROM quality.rejected_rows UNION ALL
+               SELECT file FROM quality.row_warnings) q
+           LEFT JOIN quality.file_ledger l ON l.file = q.file AND l.status = 'loaded'
+           WHERE l.file IS NULL""",
+        False,
+    ),
+)
+
+
+def business_checks() -> list[dg.AssetChecksDefinition]:
+    """Cross-table expectations not owned by one asset module: a denominator or a stage
+    that disagrees with the table it is taken from would mislead a manager (blocking)."""
+    return [
+        sql_check(asset, name, description, query, blocking=blocking)
+        for asset, name, description, query, blocking in CROSS_TABLE_CHECKS
+    ]

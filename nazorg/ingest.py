@@ -262,7 +262,7 @@ def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFr
             start = reader.line_num + 1
     except csv.Error:
         raise FileProblem(
-            f"{label}, regel {start}: een aanhalingsteken (\") in deze regel wordt niet "
+            f'{label}, regel {start}: een aanhalingsteken (") in deze regel wordt niet '
             "afgesloten, zodat de rest van het bestand niet in kolommen te verdelen is; "
             "verwijder het of sluit het af"
         ) from None
@@ -270,7 +270,7 @@ def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFr
         if any("\n" in c or "\r" in c for c in cells) and any(c.count(";") for c in cells):
             # A quote that swallowed the separators of the following lines.
             raise FileProblem(
-                f"{label}, regel {row}: een aanhalingsteken (\") opent een cel die over "
+                f'{label}, regel {row}: een aanhalingsteken (") opent een cel die over '
                 "meerdere regels doorloopt en scheidingstekens bevat; controleer de "
                 "aanhalingstekens in die regel"
             )
@@ -456,7 +456,9 @@ def _lower(name: str) -> pl.Expr:
 
 # A date with a time of day: a real Excel date-time cell ("2013-01-02 10:30:00") or a
 # timestamp in an export ("02-01-2019 10:30"). The date is what counts.
-_TIME_OF_DAY = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+_TIME_OF_DAY = (
+    r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+)
 
 
 def _date_text(raw: pl.Expr) -> pl.Expr:
@@ -549,7 +551,18 @@ def apply_columns(
     """
     present = [c for c in spec.columns if c.field in raw.columns]
     missing_optional = [c.field for c in spec.columns if c.field not in raw.columns]
-    frame = raw.with_columns([pl.lit(None, pl.Utf8).alias(f) for f in missing_optional])
+    # Missing is an empty cell or only spaces, also in a frame not made by read_file.
+    frame = raw.with_columns(
+        [
+            pl.when(pl.col(c.field).str.strip_chars() == "")
+            .then(None)
+            .otherwise(pl.col(c.field))
+            .alias(c.field)
+            for c in present
+            if raw.schema[c.field] == pl.Utf8
+        ]
+        + [pl.lit(None, pl.Utf8).alias(f) for f in missing_optional]
+    )
     checks: list[tuple[str, str, str, pl.Expr, str | None]] = []
     typed_exprs = []
     for column in spec.columns:

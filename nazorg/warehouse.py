@@ -9,6 +9,8 @@ seeing the old snapshot; a killed run leaves it as it was.
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -92,26 +94,44 @@ def publish(work_file: Path, published: Path) -> None:
         _copy_and_rename(work_file, published)
 
 
+# A temporary copy this old belongs to a run that was killed while publishing.
+STALE_TEMPORARY_SECONDS = 3600
+
+
 def _copy_and_rename(work_file: Path, published: Path) -> None:
     published.parent.mkdir(parents=True, exist_ok=True)
-    temporary = published.with_name(published.name + ".tmp")
-    # Leftovers of a run killed while publishing: a stale WAL next to a fresh .tmp would
-    # be replayed into it.
-    temporary.unlink(missing_ok=True)
-    temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
-    con = duckdb.connect()
+    remove_stale_temporaries(published)
+    # A name of its own: two runs publishing at once (a manual run next to the daemon's)
+    # must never rename each other's half-written copy into place.
+    temporary = published.with_name(f"{published.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        con.execute(f"ATTACH {_literal(str(work_file))} AS work (READ_ONLY)")
-        con.execute(f"ATTACH {_literal(str(temporary))} AS snapshot")
-        con.execute("COPY FROM DATABASE work TO snapshot")
-        con.execute("DETACH snapshot")
-        con.execute("DETACH work")
+        con = duckdb.connect()
+        try:
+            con.execute(f"ATTACH {_literal(str(work_file))} AS work (READ_ONLY)")
+            con.execute(f"ATTACH {_literal(str(temporary))} AS snapshot")
+            con.execute("COPY FROM DATABASE work TO snapshot")
+            con.execute("DETACH snapshot")
+            con.execute("DETACH work")
+        finally:
+            con.close()
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, published)
     finally:
-        con.close()
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, published)
+        temporary.unlink(missing_ok=True)
+        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
     _fsync_directory(published.parent)
+
+
+def remove_stale_temporaries(published: Path, max_age: float = STALE_TEMPORARY_SECONDS) -> None:
+    """Copies (and their WAL) left next to the published file by killed runs."""
+    cutoff = time.time() - max_age
+    for path in published.parent.glob(f"{published.name}.*tmp*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _fsync_directory(folder: Path) -> None:

@@ -8,7 +8,7 @@ means: a model, an asset (and its SQL), nothing here.
 import dagster as dg
 
 from assets import kpi, quality, reports, staging
-from assets.checks import schema_checks
+from assets.checks import business_checks, schema_checks
 from assets.publish import build_publish_asset
 from pipelines.automation import nightly_schedule, raw_exports_sensor
 from pipelines.resources import NazorgWarehouse
@@ -25,6 +25,7 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
     checks = [
         *schema_checks(layer_assets),
         *dg.load_asset_checks_from_modules(LAYER_MODULES),
+        *business_checks(),
     ]
     nightly = dg.define_asset_job(
         "nightly",

@@ -107,6 +107,20 @@ def _letters_of(text: str) -> str:
     return re.sub(r"[^a-zà-ÿ]", "", text.lower())
 
 
+def _per_value(values: pl.Series, expr: pl.Expr) -> pl.Expr:
+    """``expr`` (over the column ``values`` came from) worked out once per distinct value
+    and mapped back onto the column.
+
+    A register column holds a handful of distinct texts in ten thousand rows; a regular
+    expression over the few is much cheaper than over every cell, with the same result.
+    """
+    distinct = values.unique()
+    if distinct.is_empty():
+        return expr  # nothing to map (and an empty mapping would keep the text type)
+    result = distinct.to_frame().select(expr).to_series()
+    return pl.col(values.name).replace_strict(distinct, result, return_dtype=result.dtype)
+
+
 def canonical_choices(frame: pl.DataFrame) -> pl.DataFrame:
     """Spell every value of a choice column the way the spec does, where it is one of
     them written differently (case, spaces, hyphens, a known alias); a cell with no
@@ -119,10 +133,19 @@ def canonical_choices(frame: pl.DataFrame) -> pl.DataFrame:
         mapping = {_letters_of(c): c for c in column.choices} | CHOICE_ALIASES.get(column.field, {})
         raw = pl.col(column.field)
         key = _letters(raw)
-        exprs.append(
+        spelled = (
             pl.when(key == "")
             .then(None)
             .otherwise(key.replace_strict(mapping, default=raw, return_dtype=pl.Utf8))
+        )
+        values = frame.get_column(column.field)
+        distinct = values.unique()
+        canonical = distinct.to_frame().select(spelled).to_series()
+        if canonical.equals(distinct):
+            continue  # every value is already spelled as the spec does (the usual case)
+        exprs.append(
+            pl.col(column.field)
+            .replace_strict(distinct, canonical, return_dtype=pl.Utf8)
             .alias(column.field)
         )
     return frame.with_columns(exprs) if exprs else frame
@@ -130,7 +153,10 @@ def canonical_choices(frame: pl.DataFrame) -> pl.DataFrame:
 
 def normalise_case_number(expr: pl.Expr) -> pl.Expr:
     """A number cell read as text (``17.0``) is ``17``; spaces around are dropped."""
-    return expr.str.strip_chars().str.replace(r"^(\d+)\.0+$", "${1}")
+    text = expr.str.strip_chars()
+    number = r"^(\d+)\.0+$"
+    # Testing is cheaper than replacing, and few case numbers are number cells.
+    return pl.when(text.str.contains(number)).then(text.str.replace(number, "${1}")).otherwise(text)
 
 
 def case_key(expr: pl.Expr) -> pl.Expr:
@@ -152,7 +178,11 @@ def reject_duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Within one file a ``Casusnummer`` is one case: the first row (in sheet and row
     order) loads, every later row with the same number is rejected with a message that
     names where the first one is."""
-    indexed = good.with_row_index("_i").with_columns(_key=case_key(pl.col("case_number")))
+    keys = good.select(case_key(pl.col("case_number"))).to_series()
+    if not keys.is_duplicated().any():
+        # The usual file: no number twice, nothing to group.
+        return good, _problems(good.clear(), "Casusnummer", "duplicate_case_number", pl.lit(""))
+    indexed = good.with_row_index("_i").with_columns(_key=keys)
     first = indexed.group_by("_key").agg(
         pl.col("_i").min().alias("_first_i"),
         pl.col("sheet").sort_by("_i").first().alias("_first_sheet"),
@@ -194,10 +224,16 @@ def place_municipality(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     key = raw.str.to_lowercase().str.replace_all(r"[^a-z0-9à-ÿ]", "")
     is_overig = raw.is_null() | key.is_in(list(OVERIG_TEXTS))
     frame = rows.with_columns(
-        _place=pl.when(is_overig).then(None).otherwise(raw.str.strip_chars()),
-        _overig_on_purpose=is_overig,
+        _overig_on_purpose=_per_value(rows.get_column("municipality_raw"), is_overig),
+    ).with_columns(
+        _place=pl.when("_overig_on_purpose").then(None).otherwise(raw.str.strip_chars()),
     )
-    placed = resolve(frame, "_place", "registration_date").rename({"region": "municipality_region"})
+    # Resolve on the two columns it needs (its joins would otherwise carry every column
+    # of the register along) and put the result next to the rows: one row each, in order.
+    resolved = resolve(frame.select("_place", "registration_date"), "_place", "registration_date")
+    placed = frame.hstack(resolved.drop("_place", "registration_date")).rename(
+        {"region": "municipality_region"}
+    )
     unknown = pl.col("municipality_warning").is_not_null()
     warnings = _problems(
         placed.filter(unknown),
@@ -252,6 +288,7 @@ def sheet_year_warnings(rows: pl.DataFrame) -> pl.DataFrame:
     """A case on a year sheet (``2013``) whose Datum aanmelding lies in another year is
     counted in the year of the date, and listed: often a typo in the year."""
     sheet_year = pl.col("sheet").str.strip_chars().str.extract(r"^(\d{4})$", 1).cast(pl.Int32)
+    sheet_year = _per_value(rows.get_column("sheet"), sheet_year)
     differs = (sheet_year != pl.col("registration_date").dt.year()).fill_null(False)
     return _problems(
         rows.filter(differs),
@@ -340,14 +377,21 @@ def supersede(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     as warning rows (QUALITY_SCHEMA) that name the newer file.
     """
     keyed = rows.with_columns(_key=case_key(pl.col("case_number"))).with_row_index("_i")
-    ordered = keyed.sort(["region", "_key", "source_file", "_i"])
-    winner = ordered.group_by(["region", "_key"], maintain_order=True).agg(
+    # Only a case in more than one row can be superseded: the winners are picked among
+    # those rows alone (no sort or join of every case on text keys). A row without a
+    # key takes the same path, where the join drops it.
+    key = ["region", "_key"]
+    shared = pl.struct(key).is_duplicated() | pl.any_horizontal(pl.col(key).is_null())
+    keyed = keyed.with_columns(_shared=shared)
+    candidates = keyed.filter(pl.col("_shared"))
+    ordered = candidates.sort([*key, "source_file", "_i"])
+    winner = ordered.group_by(key, maintain_order=True).agg(
         pl.col("_i").last().alias("_win_i"),
         pl.col("source_file").last().alias("_win_file"),
         pl.col("sheet").last().alias("_win_sheet"),
         pl.col("source_row").last().alias("_win_row"),
     )
-    joined = keyed.join(winner, on=["region", "_key"], how="left", maintain_order="left")
+    joined = candidates.join(winner, on=key, how="left", maintain_order="left")
     loser = pl.col("_i") != pl.col("_win_i")
     warnings = (
         joined.filter(loser)
@@ -369,7 +413,10 @@ def supersede(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .cast(QUALITY_SCHEMA)
         .sort("file", "sheet", "row_number")
     )
-    kept = joined.filter(~loser).drop("_i", "_key", "_win_i", "_win_file", "_win_sheet", "_win_row")
+    winners = joined.filter(~loser).get_column("_i")
+    kept = keyed.filter(~pl.col("_shared") | pl.col("_i").is_in(winners.implode())).drop(
+        "_i", "_key", "_shared"
+    )
     return kept, warnings
 
 

@@ -101,27 +101,35 @@ def parse_screening(raw: RawTable, key: str) -> Parsed:
     """Type the columns of one file; count the explicit ``Onbekend`` answers per form."""
     good, rejected = apply_columns(raw.frame, SCREENING)
     present = [f for f in WISH_FIELDS if f in raw.frame.columns]
-    unknown = raw.frame.select(
-        "source_row",
-        pl.col("sheet").fill_null(""),
-        unknown_domains=pl.sum_horizontal(
-            [
-                pl.col(f).str.strip_chars().str.to_lowercase().is_in(UNKNOWN).fill_null(False)
-                for f in present
-            ]
-            or [pl.lit(0)]
-        ).cast(pl.Int64),
+    unknown_domains = pl.sum_horizontal(
+        [
+            pl.col(f).str.strip_chars().str.to_lowercase().is_in(UNKNOWN).fill_null(False)
+            for f in present
+        ]
+        or [pl.lit(0)]
+    ).cast(pl.Int64)
+    answered_domains = pl.sum_horizontal([pl.col(f).is_not_null() for f in WISH_FIELDS]).cast(
+        pl.Int64
     )
-    good = (
-        good.with_columns(pl.col("sheet").fill_null(""))
-        .join(unknown, on=["source_row", "sheet"], how="left", maintain_order="left")
-        .with_columns(
-            pl.when(pl.col("sheet") != "").then(pl.col("sheet")).alias("sheet"),
-            answered_domains=pl.sum_horizontal([pl.col(f).is_not_null() for f in WISH_FIELDS]).cast(
-                pl.Int64
-            ),
+    if good.height == raw.frame.height:
+        # Nothing rejected: the typed rows are the raw rows in the same order (typing
+        # only filters), so the count is taken row by row without a join.
+        good = good.with_columns(
+            raw.frame.select(unknown_domains.alias("unknown_domains")).to_series(),
+            answered_domains=answered_domains,
         )
-    )
+    else:
+        unknown = raw.frame.select(
+            "source_row", pl.col("sheet").fill_null(""), unknown_domains=unknown_domains
+        )
+        good = (
+            good.with_columns(pl.col("sheet").fill_null(""))
+            .join(unknown, on=["source_row", "sheet"], how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("sheet") != "").then(pl.col("sheet")).alias("sheet"),
+                answered_domains=answered_domains,
+            )
+        )
     return Parsed(with_person_key(good, key), rejected, rejected.clear())
 
 
@@ -136,34 +144,62 @@ def link_forms(forms: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
     eps = episodes.select(
         "episode_id", "person_key", pl.col("admission_date").alias("linked_admission_date")
     )
-    numbered = forms.with_row_index("_form")
+    # Nearly every form links on the same date: one left join does those in place
+    # (a join key is never NULL on a match, so a set linked_admission_date is a match).
     same = (
-        numbered.select("_form", "person_key", "admission_date")
+        forms.drop("episode_id", "link_method", "linked_admission_date", strict=False)
         .join(
             eps.with_columns(admission_date=pl.col("linked_admission_date")),
             on=["person_key", "admission_date"],
-            how="inner",
+            how="left",
+            maintain_order="left",
         )
-        .select("_form", "episode_id", "linked_admission_date", link_method=pl.lit(SAME_DATE))
+        .with_columns(
+            link_method=pl.when(pl.col("linked_admission_date").is_not_null()).then(
+                pl.lit(SAME_DATE)
+            )
+        )
+        .with_row_index("_form")
     )
+    # The fallback only looks at the few forms left over.
+    rest = same.filter(pl.col("linked_admission_date").is_null())
+    if rest.height == 0:
+        return same.drop("_form")
     nearest = (
-        numbered.filter(~pl.col("_form").is_in(same.get_column("_form").implode()))
-        .select("_form", "person_key", "form_date")
+        rest.select("_form", "person_key", "form_date")
         .join(eps, on="person_key", how="inner")
         .with_columns(_gap=(pl.col("form_date") - pl.col("linked_admission_date")).dt.total_days())
         .filter(pl.col("_gap").is_between(0, LINK_WINDOW_DAYS))
         .sort("_form", "_gap")
         .unique("_form", keep="first", maintain_order=True)
         .select(
-            "_form", "episode_id", "linked_admission_date", link_method=pl.lit(NEAREST_ADMISSION)
+            "_form",
+            pl.col("episode_id").alias("_episode_id"),
+            pl.col("linked_admission_date").alias("_linked_admission_date"),
         )
     )
-    links = pl.concat([same, nearest])
+    if nearest.height == 0:
+        return same.drop("_form")
     return (
-        numbered.drop("episode_id", "link_method", "linked_admission_date", strict=False)
-        .join(links, on="_form", how="left", maintain_order="left")
-        .drop("_form")
+        same.join(nearest, on="_form", how="left", maintain_order="left")
+        .with_columns(
+            episode_id=pl.coalesce("episode_id", "_episode_id"),
+            linked_admission_date=pl.coalesce("linked_admission_date", "_linked_admission_date"),
+            link_method=pl.when(pl.col("_linked_admission_date").is_not_null())
+            .then(pl.lit(NEAREST_ADMISSION))
+            .otherwise("link_method"),
+        )
+        .drop("_form", "_episode_id", "_linked_admission_date")
     )
+
+
+def _in_file_order(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows sorted on file and row; they mostly come that way, and then the (wide)
+    frame is not reordered at all."""
+    order = rows.select(pl.arg_sort_by("source_file", "source_row")).to_series()
+    if order.equals(pl.int_range(rows.height, dtype=order.dtype, eager=True)):
+        return rows
+    return rows[order]
 
 
 def build_screenings(rows: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
@@ -175,19 +211,28 @@ def build_screenings(rows: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame
     """
     if rows.height == 0:
         return pl.DataFrame(schema=SCREENING_SCHEMA)
-    forms = rows.sort("source_file", "source_row").unique(
-        FORM_COLUMNS, keep="first", maintain_order=True
-    )
     base_id = pl.concat_str(
         pl.col("person_key").str.slice(0, 16),
         pl.col("form_date").dt.strftime("%Y%m%d"),
         separator="-",
     )
-    forms = forms.with_columns(_id=base_id).with_columns(
-        _n=pl.int_range(pl.len()).over("_id"),
-    )
+    forms = _in_file_order(rows).with_columns(_id=base_id)
+    # Only forms that share their id (same person and form date) can be copies of one
+    # another or need a suffix; deduplicating and numbering just those few is the same
+    # as doing it over all forms, and far cheaper than grouping 400 000 ids.
+    forms = forms.with_row_index("_row").with_columns(_shared=pl.col("_id").is_duplicated())
+    shared = forms.filter(pl.col("_shared"))
+    if shared.height:
+        numbered = shared.unique(FORM_COLUMNS, keep="first", maintain_order=True).select(
+            "_row", _n=pl.int_range(pl.len()).over("_id")
+        )
+        forms = forms.join(numbered, on="_row", how="left", maintain_order="left").filter(
+            ~pl.col("_shared") | pl.col("_n").is_not_null()
+        )
+    else:
+        forms = forms.with_columns(_n=pl.lit(None, pl.Int64))
     forms = forms.with_columns(
-        screening_id=pl.when(pl.col("_n") == 0)
+        screening_id=pl.when(pl.col("_n").fill_null(0) == 0)
         .then(pl.col("_id"))
         .otherwise(pl.format("{}-{}", pl.col("_id"), pl.col("_n") + 1))
     )

@@ -1,0 +1,622 @@
+"""Operations (issue 7): schedule, sensor, idempotent runs, safe publishing, quiet logs.
+
+The expensive part is one history of runs on copies of the demo data, shared by the
+tests below (module fixture ``history``):
+
+1. the demo warehouse (conftest's ``demo_build``) is copied to a fresh path;
+2. ``nightly`` runs again on the same inputs, starting from that published file;
+3. the same bytes under another name and two overlapping exports are added;
+4. one export is replaced by a shorter version (same name, new bytes), while a second
+   process holds the published file open read-only and keeps querying it;
+5. the same inputs as 4 are built from scratch in a new warehouse.
+
+The killed-run test starts the job in a child process and kills it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from nazorg.ingest import decode_text
+from pipelines import defs
+from pipelines.automation import SETTLE_SECONDS, evaluate, nightly_schedule, raw_exports_sensor
+from pipelines.resources import NazorgWarehouse
+from tests.conftest import RAW, REPO, TEST_KEY
+from tests.test_bad_input import LoggedRun, run_logged
+from tests.test_privacy import identifying_values
+
+AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
+SCHEMAS = ("staging", "kpi", "quality")
+# Where a row came from; the only columns allowed to differ when the same content
+# arrives under other file names.
+PROVENANCE = re.compile(r"(^|_)(file|row)$")
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def test_nightly_schedule_runs_the_nightly_job_at_two_in_amsterdam():
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    assert schedule.job_name == "nightly"
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 11, 24, 2, 0, tzinfo=AMSTERDAM)
+    )
+    (request,) = nightly_schedule.evaluate_tick(context).run_requests
+    assert request.tags["nazorg/trigger"] == "nightly_schedule"
+
+
+def test_nightly_schedule_fires_once_a_day_across_daylight_saving():
+    from dagster._utils.schedules import cron_string_iterator
+
+    start = dt.datetime(2026, 3, 27, 12, 0, tzinfo=AMSTERDAM).timestamp()
+    ticks = cron_string_iterator(start, "0 2 * * *", "Europe/Amsterdam")
+    local = [next(ticks).astimezone(AMSTERDAM) for _ in range(3)]
+    # 29 March 2026 has no 02:00 (clocks go to 03:00): that night it runs at 03:00
+    assert [(t.day, t.hour) for t in local] == [(28, 2), (29, 3), (30, 2)]
+
+
+# --------------------------------------------------------------------------- sensor
+
+
+def export(raw: Path, name: str, content: str, age: float = 60) -> Path:
+    """Write a file into raw/ as if it landed ``age`` seconds ago."""
+    path = raw / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def tick(raw: Path, cursor: str | None, env_raw_dir: bool = False):
+    """One evaluation of the real sensor, as the daemon would do it."""
+    resource = NazorgWarehouse() if env_raw_dir else NazorgWarehouse(raw_dir=str(raw))
+    context = dg.build_sensor_context(cursor=cursor, resources={"nazorg": resource})
+    result = raw_exports_sensor(context)
+    return result, context.cursor
+
+
+def test_sensor_new_file_unchanged_touched_and_changed(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    export(raw, "justid/2019/q1.csv", "Meldingnummer;...\nJV1;...\n")
+    monkeypatch.setenv("NAZORG_RAW_DIR", str(raw))  # resolved when the sensor runs
+
+    first, cursor = tick(raw, None, env_raw_dir=True)  # a new file: one run
+    assert isinstance(first, dg.RunRequest)
+    assert first.tags["nazorg/changes"] == "1 nieuw"
+    assert json.loads(cursor)["files"]["justid/2019/q1.csv"][0] == len(
+        "Meldingnummer;...\nJV1;...\n"
+    )
+
+    again, same_cursor = tick(raw, cursor)  # nothing changed: no run
+    assert isinstance(again, dg.SkipReason) and same_cursor == cursor
+
+    path = raw / "justid/2019/q1.csv"  # touched, same bytes: no run, cursor remembers
+    os.utime(path, (time.time() - 30, time.time() - 30))
+    touched, cursor_after_touch = tick(raw, cursor)
+    assert isinstance(touched, dg.SkipReason) and cursor_after_touch != cursor
+
+    export(raw, "justid/2019/q1.csv", "Meldingnummer;...\nJV1;...\nJV2;...\n")  # changed
+    changed, next_cursor = tick(raw, cursor_after_touch)
+    assert isinstance(changed, dg.RunRequest)
+    assert changed.tags["nazorg/changes"] == "1 gewijzigd"
+    assert changed.run_key != first.run_key
+
+    # the same tick evaluated again (its cursor was never stored) asks for the same
+    # run key, which Dagster runs only once
+    retried, _ = tick(raw, cursor_after_touch)
+    assert retried.run_key == changed.run_key
+
+    (raw / "justid/2019/q1.csv").unlink()  # a removed export changes the figures too
+    removed, _ = tick(raw, next_cursor)
+    assert isinstance(removed, dg.RunRequest)
+    assert removed.tags["nazorg/changes"] == "1 verwijderd"
+
+
+def test_sensor_waits_for_a_file_still_being_written_and_ignores_lock_files(tmp_path):
+    raw = tmp_path / "raw"
+    export(raw, "dpan/a.xlsx", "workbook")
+    _, cursor = tick(raw, None)
+    export(raw, "dpan/~$a.xlsx", "owner", age=0)  # Excel opened the workbook: no change
+    assert isinstance(tick(raw, cursor)[0], dg.SkipReason)
+
+    path = export(raw, "dpan/b.xlsx", "half a workbook", age=0)
+    waiting = evaluate(raw, cursor, now=path.stat().st_mtime + 1)
+    assert waiting.run_request is None and waiting.cursor is None
+    assert "wordt mogelijk nog geschreven" in waiting.reason
+    ready = evaluate(raw, cursor, now=path.stat().st_mtime + SETTLE_SECONDS + 1)
+    assert ready.run_request is not None and ready.reason == "1 nieuw"
+
+
+def test_sensor_runs_again_when_files_go_back_to_an_earlier_state(tmp_path):
+    raw = tmp_path / "raw"
+    export(raw, "justid/a.csv", "versie 1")
+    one, cursor_1 = tick(raw, None)
+    export(raw, "justid/a.csv", "versie 2")
+    two, cursor_2 = tick(raw, cursor_1)
+    export(raw, "justid/a.csv", "versie 1")  # put back: the warehouse shows version 2
+    back, _ = tick(raw, cursor_2)
+    assert len({one.run_key, two.run_key, back.run_key}) == 3
+
+
+def test_sensor_without_the_raw_folder_skips(tmp_path):
+    result, cursor = tick(tmp_path / "nergens", None)
+    assert isinstance(result, dg.SkipReason) and "bestaat niet" in result.skip_message
+    assert cursor is None
+
+
+def test_schedule_and_sensor_are_registered_and_start_running():
+    sensor = defs.resolve_sensor_def("raw_exports_sensor")
+    assert sensor.job_name == "nightly"
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+# --------------------------------------------------------------------------- history of runs
+
+
+def snapshot(path: Path) -> dict[str, pl.DataFrame]:
+    """Every table of the warehouse, read and closed again (DuckDB caches a database
+    per path within a process: an open connection would hide the next publish)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() ORDER BY ALL"
+        ).fetchall()
+        return {f"{s}.{t}": con.sql(f"SELECT * FROM {s}.{t}").pl() for s, t in tables}
+    finally:
+        con.close()
+
+
+def sorted_frame(frame: pl.DataFrame, drop_provenance: bool = False) -> pl.DataFrame:
+    if drop_provenance:
+        frame = frame.drop([c for c in frame.columns if PROVENANCE.search(c)])
+    return frame.sort(frame.columns, nulls_last=True) if frame.width else frame
+
+
+def assert_same_tables(
+    a: dict[str, pl.DataFrame],
+    b: dict[str, pl.DataFrame],
+    schemas=SCHEMAS,
+    drop_provenance: bool = False,
+) -> None:
+    names = sorted(n for n in a if n.split(".")[0] in schemas)
+    assert names == sorted(n for n in b if n.split(".")[0] in schemas)
+    assert names and ("kpi" not in schemas or any(n.startswith("kpi.") for n in names))
+    for name in names:
+        try:
+            assert_frame_equal(
+                sorted_frame(a[name], drop_provenance),
+                sorted_frame(b[name], drop_provenance),
+                check_exact=False,
+                rel_tol=1e-12,
+            )
+        except AssertionError as difference:
+            raise AssertionError(f"{name} differs: {difference}") from None
+
+
+READER = r"""
+import duckdb, json, select, sys
+path = sys.argv[1]
+query = '''SELECT (SELECT count(*) FROM quality.file_ledger),
+                  (SELECT sum(rows_read) FROM quality.file_ledger),
+                  (SELECT sum(persons) FROM kpi.outflow),
+                  (SELECT count(*) FROM staging.detentions)'''
+con = duckdb.connect(path, read_only=True)
+print(json.dumps({"before": con.execute(query).fetchone()}), flush=True)
+seen, queries = set(), 0
+while True:
+    seen.add(tuple(con.execute(query).fetchone()))
+    queries += 1
+    if select.select([sys.stdin], [], [], 0.02)[0]:
+        sys.stdin.readline()
+        break
+old_after = con.execute(query).fetchone()
+con.close()
+new = duckdb.connect(path, read_only=True).execute(query).fetchone()
+print(json.dumps({"seen": sorted(seen), "queries": queries, "old_after": old_after,
+                  "new": new}), flush=True)
+"""
+
+
+@dataclass
+class History:
+    s1: dict[str, pl.DataFrame]  # the published demo warehouse
+    s2: dict[str, pl.DataFrame]  # the same inputs again
+    s3: dict[str, pl.DataFrame]  # + duplicate and overlapping exports
+    s4: dict[str, pl.DataFrame]  # + a changed file, on the same warehouse
+    s5: dict[str, pl.DataFrame]  # the inputs of 4 from scratch
+    runs: list[LoggedRun]
+    reader: dict
+    changed_file: str
+    changed_rows: int
+    dropped_notifications: int  # removed from the changed file and in no other export
+
+
+def _overlapping_export(sources: list[Path], target: Path) -> None:
+    """One export that repeats the rows of several (a re-export of a longer period);
+    the column order of the first, whatever order the others had."""
+    tables = [
+        list(csv.DictReader(io.StringIO(decode_text(p.read_bytes())), delimiter=";"))
+        for p in sources
+    ]
+    header = list(tables[0][0])
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header, delimiter=";", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row for table in tables for row in table)
+
+
+@pytest.fixture(scope="module")
+def history(demo_build, tmp_path_factory) -> History:
+    demo_result, demo_published = demo_build
+    assert demo_result.success
+    folder = tmp_path_factory.mktemp("history")
+    warehouse = folder / "w" / "nazorg.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copyfile(demo_published, warehouse)
+    s1 = snapshot(warehouse)
+
+    r2 = run_logged(RAW, warehouse)
+    s2 = snapshot(warehouse)
+
+    raw = folder / "raw"
+    shutil.copytree(RAW, raw)
+    justid = raw / "justid" / "2019"
+    (raw / "justid" / "archief").mkdir()
+    shutil.copyfile(
+        justid / "justid_midden-limburg_2019-Q1.csv",
+        raw / "justid" / "archief" / "kopie van justid_midden-limburg_2019-Q1.csv",
+    )
+    _overlapping_export(
+        [justid / f"justid_midden-limburg_2019-Q{q}.csv" for q in (1, 2)],
+        justid / "justid_midden-limburg_2019-H1.csv",
+    )
+    screening = raw / "screening" / "2020"
+    _overlapping_export(
+        sorted(screening.glob("*.csv")), screening / "informatiebladen_2020-compleet.csv"
+    )
+    r3 = run_logged(raw, warehouse)
+    s3 = snapshot(warehouse)
+
+    changed = raw / "justid" / "2020" / "justid_midden-limburg_2020-Q4.csv"
+    lines = changed.read_bytes().splitlines(keepends=True)
+    changed.write_bytes(b"".join(lines[:-40]))
+    removed = {line.split(b";")[0] for line in lines[-40:]}
+    elsewhere = {
+        line.split(b";")[0]
+        for path in (raw / "justid").rglob("*.csv")
+        for line in path.read_bytes().splitlines()
+    }
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        before = json.loads(reader.stdout.readline())["before"]
+        r4 = run_logged(raw, warehouse)
+        reader.stdin.write("klaar\n")
+        reader.stdin.flush()
+        observed = json.loads(reader.stdout.readline()) | {"before": before}
+    finally:
+        reader.kill()
+        reader.wait()
+    s4 = snapshot(warehouse)
+
+    r5 = run_logged(raw, folder / "scratch" / "nazorg.duckdb")
+    s5 = snapshot(folder / "scratch" / "nazorg.duckdb")
+    return History(
+        s1,
+        s2,
+        s3,
+        s4,
+        s5,
+        [r2, r3, r4, r5],
+        observed,
+        changed.relative_to(raw).as_posix(),
+        len(lines) - 41,
+        len(removed - elsewhere),
+    )
+
+
+def test_every_run_of_the_history_succeeded(history):
+    assert all(run.result.success for run in history.runs)
+
+
+def test_a_second_run_on_the_same_inputs_changes_no_table(history):
+    assert_same_tables(history.s1, history.s2)
+
+
+def test_same_bytes_under_another_name_and_overlapping_exports_change_no_figure(history):
+    assert_same_tables(history.s1, history.s3, schemas=("kpi",))
+    # staging holds the same rows; only which file a row is attributed to may differ
+    assert_same_tables(history.s1, history.s3, schemas=("staging",), drop_provenance=True)
+    ledger = {r["file"]: r for r in history.s3["quality.file_ledger"].rows(named=True)}
+    copy = ledger["justid/archief/kopie van justid_midden-limburg_2019-Q1.csv"]
+    assert copy["status"] == "duplicate" and copy["rows_read"] is None
+    overlap = ledger["justid/2019/justid_midden-limburg_2019-H1.csv"]
+    quarters = [ledger[f"justid/2019/justid_midden-limburg_2019-Q{q}.csv"] for q in (1, 2)]
+    assert overlap["status"] == "loaded"
+    assert overlap["rows_loaded"] == sum(q["rows_loaded"] for q in quarters)
+    assert ledger["screening/2020/informatiebladen_2020-compleet.csv"]["status"] == "loaded"
+
+
+def test_a_changed_file_replaces_its_old_rows(history):
+    # the run that started from the published warehouse equals a build from scratch
+    assert_same_tables(history.s4, history.s5)
+    ledger = history.s4["quality.file_ledger"].filter(pl.col("file") == history.changed_file)
+    assert ledger["rows_read"].to_list() == [history.changed_rows]
+    count = "SELECT sum(notifications) FROM frame WHERE source_system = 'JustID'"
+    frame = history.s3["staging.detentions"]  # noqa: F841 - read by DuckDB
+    before = duckdb.sql(count).fetchall()[0][0]
+    frame = history.s4["staging.detentions"]  # noqa: F841
+    assert history.dropped_notifications > 0
+    assert duckdb.sql(count).fetchall()[0][0] == before - history.dropped_notifications
+
+
+def test_an_open_reader_neither_blocks_the_run_nor_sees_a_half_built_warehouse(history):
+    """A second process held the published file open read-only and queried it every
+    20 ms during the whole run: the run published anyway, the reader only ever saw the
+    old figures, and a new connection afterwards sees the new ones."""
+    reader = history.reader
+    before = tuple(reader["before"])
+    assert reader["queries"] > 10
+    assert [tuple(s) for s in reader["seen"]] == [before]
+    assert tuple(reader["old_after"]) == before
+    new = tuple(reader["new"])
+    assert new != before
+    ledger = history.s4["quality.file_ledger"]
+    assert new[:2] == (ledger.height, ledger["rows_read"].sum())
+
+
+def identifying_values_in(text: str, needles: set[str]) -> list[str]:
+    """Needles that occur in the text as whole values: a BSN inside a longer number (a
+    duration in milliseconds) or a name inside a longer word is none."""
+    numbers = set(re.findall(r"(?<![0-9.])[0-9]+(?![0-9])", text))
+    words = set(re.findall(r"\w+", text))
+    found = [n for n in needles if n.isdigit() and n in numbers]
+    for needle in (n for n in needles if not n.isdigit()):
+        if set(re.findall(r"\w+", needle)) <= words and re.search(
+            rf"(?<!\w){re.escape(needle)}(?!\w)", text
+        ):
+            found.append(needle)
+    return found
+
+
+def test_no_bsn_or_name_in_any_log_line_or_event(history):
+    """Every line the four runs logged, and every Dagster event they produced
+    (metadata included), against the BSNs and names of the demo exports."""
+    needles = identifying_values(RAW)
+    assert len(needles) > 1000
+    logs = [text for run in history.runs for _, text in run.logs]
+    events = [dg.serialize_value(e) for run in history.runs for e in run.result.all_events]
+    assert len(logs) > 100 and len(events) > 100
+    assert identifying_values_in("\n".join(logs), needles) == []
+    assert identifying_values_in("\n".join(events), needles) == []
+    # and the scan does find them where they are
+    bsn = next(n for n in sorted(needles) if n.isdigit() and len(n) == 9)
+    name = next(n for n in sorted(needles) if " " in n and not n[0].isdigit())
+    found = identifying_values_in(f"BSN {bsn}; naam: {name}.", needles)
+    assert {bsn, name} <= set(found)
+
+
+def test_one_log_line_per_file_and_a_summary(history):
+    run = history.runs[1]  # with a duplicate and overlapping exports
+    lines = [text for _, text in run.logs]
+    files = history.s3["quality.file_ledger"]["file"].to_list()
+    for file in files:
+        about = [t for t in lines if re.match(rf"\w+: {re.escape(file)} (loaded|duplicate)", t)]
+        assert len(about) == 1, (file, about)
+    assert any("dpan/LEESMIJ.txt genegeerd" in t for t in lines)
+    (summary,) = [t for t in lines if t.startswith("Samenvatting van de run:")]
+    loaded = int(history.s3["quality.file_ledger"]["status"].eq("loaded").sum())
+    assert f"{loaded} bestand(en) geladen, 2 duplicaat, 0 mislukt" in summary
+
+
+# --------------------------------------------------------------------------- killed runs
+
+
+CHILD = r"""
+import os, sys, time, types
+from pathlib import Path
+import pipelines  # noqa: F401 - import order: definitions before assets
+import nazorg.warehouse as warehouse
+from tests.conftest import run_nightly
+
+raw, published, stage = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+if stage == "publish":
+    # Stop between writing <published>.tmp and renaming it: the moment a kill hurts most.
+    def paused_replace(src, dst):
+        Path(str(dst) + ".renaming").touch()
+        time.sleep(120)
+    warehouse.os = types.SimpleNamespace(
+        **{k: getattr(os, k) for k in dir(os) if not k.startswith("__")}
+    )
+    warehouse.os.replace = paused_replace
+run_nightly(raw, published)
+"""
+
+
+def _figures(path: Path) -> tuple:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(
+            "SELECT (SELECT sum(persons) FROM kpi.outflow), "
+            "(SELECT count(*) FROM quality.file_ledger), "
+            "(SELECT count(*) FROM kpi.cohort_benefit_summary)"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def _kill_when(child: subprocess.Popen, ready, timeout: float = 45) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert child.poll() is None, "the job ended before it could be killed"
+        assert time.monotonic() < deadline, "the job never reached the kill point"
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+
+
+def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(
+    demo_build, tmp_path
+):
+    _, demo_published = demo_build
+    published = tmp_path / "warehouse" / "nazorg.duckdb"
+    published.parent.mkdir()
+    shutil.copyfile(demo_published, published)
+    original = published.read_bytes()
+    figures = _figures(published)
+    work = published.parent / ".work"
+
+    small = tmp_path / "raw"
+    (small / "justid").mkdir(parents=True)
+    shutil.copyfile(
+        RAW / "justid" / "2019" / "justid_midden-limburg_2019-Q1.csv", small / "justid" / "q1.csv"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAZORG_")}
+
+    def child(stage: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(small), str(published), stage],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    # 1. killed while building: as soon as its work file exists
+    _kill_when(child("build"), lambda: any(work.glob("*.duckdb")))
+    assert published.read_bytes() == original and _figures(published) == figures
+
+    # 2. killed while publishing: the copy next to the published file is written, the
+    # rename has not happened
+    marker = Path(str(published) + ".renaming")
+    _kill_when(child("publish"), marker.exists)
+    marker.unlink()
+    assert list(published.parent.glob("nazorg.duckdb.*.tmp"))
+    assert published.read_bytes() == original and _figures(published) == figures
+
+    # 3. a kill during the copy would also leave a half-written WAL next to it
+    Path(str(published) + ".0123456789ab.tmp.wal").write_bytes(b"\x00half a wal" * 100)
+    leftovers = sorted(work.glob("*.duckdb*")) + sorted(published.parent.glob("*tmp*"))
+    assert len(leftovers) >= 4  # the work files of both killed runs, the copy, the WAL
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in leftovers:
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    # 4. the next run, from the command line as the nightly schedule would, with a
+    # broken export among the inputs: it succeeds (exit code 0) and cleans up
+    (small / "justid" / "kapot.csv").write_bytes(b"")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "job",
+            "execute",
+            "-m",
+            "pipelines",
+            "-j",
+            "nightly",
+        ],
+        cwd=REPO,
+        env=env
+        | {
+            "DAGSTER_HOME": str(home),
+            "NAZORG_RAW_DIR": str(small),
+            "NAZORG_WAREHOUSE": str(published),
+            "NAZORG_REPORTS_DIR": str(tmp_path / "reports"),
+            "NAZORG_PSEUDONYM_KEY": TEST_KEY,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    log = run.stdout + run.stderr
+    assert "justid/kapot.csv failed: justid/kapot.csv: het bestand is leeg" in log
+    assert "Samenvatting van de run: 1 bestand(en) geladen, 0 duplicaat, 1 mislukt" in log
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        ledger = con.execute(
+            "SELECT file, status FROM quality.file_ledger ORDER BY file"
+        ).fetchall()
+    finally:
+        con.close()
+    assert ledger == [("justid/kapot.csv", "failed"), ("justid/q1.csv", "loaded")]
+    assert not any(path.exists() for path in leftovers)
+    assert list(work.glob("*.duckdb*")) == []
+    assert sorted(p.name for p in published.parent.iterdir()) == [".work", "nazorg.duckdb"]
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def test_publish_replaces_atomically_and_clears_only_stale_copies(tmp_path):
+    from nazorg.warehouse import publish
+
+    work = tmp_path / "work.duckdb"
+    con = duckdb.connect(str(work))
+    con.execute("CREATE SCHEMA kpi; CREATE TABLE kpi.t AS SELECT 1 AS x")
+    con.close()
+    published = tmp_path / "pub" / "nazorg.duckdb"
+    published.parent.mkdir()
+    stale = published.with_name("nazorg.duckdb.aaaaaaaaaaaa.tmp")
+    fresh = published.with_name("nazorg.duckdb.bbbbbbbbbbbb.tmp")  # another run, publishing now
+    for path in (stale, fresh, Path(str(stale) + ".wal")):
+        path.write_bytes(b"half")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    os.utime(Path(str(stale) + ".wal"), (old, old))
+    publish(work, published)
+    assert sorted(p.name for p in published.parent.iterdir()) == [
+        "nazorg.duckdb",
+        "nazorg.duckdb.bbbbbbbbbbbb.tmp",
+    ]
+    assert _x(published) == 1
+    # an open reader keeps its snapshot while the next publish replaces the file
+    reader = duckdb.connect(str(published), read_only=True)
+    try:
+        con = duckdb.connect(str(work))
+        con.execute("CREATE OR REPLACE TABLE kpi.t AS SELECT 2 AS x")
+        con.close()
+        publish(work, published)
+        assert reader.execute("SELECT x FROM kpi.t").fetchall() == [(1,)]
+    finally:
+        reader.close()
+    assert _x(published) == 2
+
+
+def _x(path: Path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT x FROM kpi.t").fetchall()[0][0]
+    finally:
+        con.close()
