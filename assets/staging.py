@@ -31,8 +31,9 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg
     """
     settings = nazorg.settings()
     key = nazorg.key(context.log)
-    justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key)
-    dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key)
+    cache = nazorg.cache_dir()
+    justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key, cache_dir=cache)
+    dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key, cache_dir=cache)
     episodes = det.build_episodes(justid.rows, dpan.rows)
     placed, warnings = det.place_episodes(episodes)
     warning_rows = warnings.select(

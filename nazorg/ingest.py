@@ -372,9 +372,11 @@ def _read_sheets(
         if grid.height == 0:
             skipped.append(sheet)
             continue
-        rows = grid.rows()
+        # Only the top of the sheet can hold the header: converting a 100k-row sheet to
+        # Python tuples to look at its first rows would cost seconds.
+        rows = grid.head(HEADER_SEARCH_ROWS).rows()
         header_at = None
-        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        for i, row in enumerate(rows):
             keys = {normalise_header(c) for c in row}
             # A header row holds at least half of the required headers; it is the table's
             # header even when it lacks a required column (that fails the file).
@@ -589,8 +591,18 @@ def apply_columns(
     typed = typed.with_columns(
         [r.broken().fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rule_list)]
     )
+    # Count every flag in one pass and filter only the ones that fire: most files have
+    # no or few problems, and a filter per check costs more than the check itself.
+    counts = typed.select(
+        [pl.col(f"_bad{i}").sum() for i in range(len(checks))]
+        + [pl.col(f"_rule{i}").sum() for i in range(len(rule_list))]
+    ).row(0) if checks or rule_list else ()
+    firing_checks = {i for i in range(len(checks)) if counts[i]}
+    firing_rules = {i for i in range(len(rule_list)) if counts[len(checks) + i]}
     problems = []
     for i, (header, rule, problem, _cond, show) in enumerate(checks):
+        if i not in firing_checks:
+            continue
         hit = flags.filter(pl.col(f"_bad{i}"))
         if hit.height:
             text = pl.format("'{}' " + problem, pl.col(show)) if show else pl.lit(problem)
@@ -604,6 +616,8 @@ def apply_columns(
                 )
             )
     for i, r in enumerate(rule_list):
+        if i not in firing_rules:
+            continue
         hit = typed.filter(
             pl.col(f"_rule{i}")
             & ~pl.any_horizontal(
@@ -625,7 +639,8 @@ def apply_columns(
         + [pl.col(f"_rule{i}") for i in range(len(rule_list))]
         or [pl.lit(False)]
     )
-    good = typed.filter(~bad_any).select([c.field for c in spec.columns] + ["source_row", "sheet"])
+    kept = typed if not (firing_checks or firing_rules) else typed.filter(~bad_any)
+    good = kept.select([c.field for c in spec.columns] + ["source_row", "sheet"])
     rejected = (pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)).sort(
         "sheet", "source_row", nulls_last=False
     )
@@ -714,12 +729,16 @@ def ingest_source(
     parser: Parser,
     key: str,
     regions: dict[str, str] | None = None,
+    cache_dir: Path | None = None,
 ) -> SourceResult:
     """Read every file of one source; never raise for a bad file.
 
     ``regions`` maps a folder slug to the region's display name, for the sources whose
-    region is the first folder below the source folder.
+    region is the first folder below the source folder. With ``cache_dir``, a file
+    parsed before (same bytes, same code, same key) is taken from the parse cache
+    instead of being read again: the nightly run after one new export re-reads one file.
     """
+    cache = ParseCache(cache_dir, spec, parser, key) if cache_dir else None
     if not raw_dir.is_dir():
         # Not "no files": a wrong NAZORG_RAW_DIR (or an unmounted share) must not publish
         # an empty warehouse over the last good one.
@@ -758,8 +777,14 @@ def ingest_source(
             region = None
             if spec.region_from_folder:
                 region = _region_of(path, raw_dir / spec.folder, regions or {}, label)
-            raw = read_file(path, spec, label)
-            parsed = parser(raw, key)
+            cached = cache.get(entry["sha256"]) if cache else None
+            if cached:
+                raw, parsed = cached
+            else:
+                raw = read_file(path, spec, label)
+                parsed = parser(raw, key)
+                if cache:
+                    cache.put(entry["sha256"], raw, parsed)
         except Exception as exc:  # noqa: BLE001 - one bad file never fails the run
             problem = exc if isinstance(exc, FileProblem) else _unexpected(label, exc)
             entry |= {"status": "failed", "error": str(problem)}
@@ -789,6 +814,8 @@ def ingest_source(
             f"{spec.name}: {label} loaded: {entry['rows_read']} gelezen, "
             f"{entry['rows_loaded']} geladen, {n_rejected} afgewezen{extra}"
         )
+    if cache:
+        cache.prune()
     return SourceResult(
         rows=pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(),
         ledger=pl.DataFrame(ledger, schema=LEDGER_SCHEMA),
@@ -796,6 +823,71 @@ def ingest_source(
         warnings=_concat_quality(warnings),
         log_lines=log,
     )
+
+
+class ParseCache:
+    """Parsed files by content hash, as Parquet next to the warehouse.
+
+    An entry holds what the parser made of a file: pseudonymised rows, rejected rows and
+    warnings (never a BSN or name), plus the counts the ledger needs. Its name covers
+    everything the result depends on: the file's bytes, the code of the framework and of
+    the source's parser, and (a keyed fingerprint of) the pseudonym key — change any of
+    them and the file is parsed again. Entries of files no longer present are removed.
+    """
+
+    def __init__(self, folder: Path, spec: SourceSpec, parser: Parser, key: str) -> None:
+        import inspect
+
+        code = hashlib.sha256()
+        for module in {inspect.getmodule(parser), inspect.getmodule(ParseCache)}:
+            code.update(Path(inspect.getfile(module)).read_bytes())
+        for helper in ("bsn.py", "dates.py", "municipalities.py"):
+            code.update((Path(__file__).parent / helper).read_bytes())
+        code.update(hashlib.sha256(f"{key}|nazorg-cache".encode()).digest())
+        self.version = code.hexdigest()[:16]
+        self.folder = folder / spec.name
+        self.used: set[str] = set()
+
+    def _paths(self, sha: str) -> dict[str, Path]:
+        stem = f"{sha[:32]}-{self.version}"
+        self.used.add(stem)
+        return {part: self.folder / f"{stem}.{part}.parquet" for part in ("rows", "rejected", "warnings", "meta")}
+
+    def get(self, sha: str) -> tuple[RawTable, Parsed] | None:
+        paths = self._paths(sha)
+        if not all(p.exists() for p in paths.values()):
+            return None
+        meta = pl.read_parquet(paths["meta"]).row(0, named=True)
+        raw = RawTable(
+            pl.DataFrame({"source_row": pl.Series([None] * meta["rows_read"], dtype=pl.Int64)}),
+            [c for c in (meta["extra_columns"] or "").split("\n") if c],
+            [c for c in (meta["skipped_sheets"] or "").split("\n") if c],
+        )
+        parsed = Parsed(*(pl.read_parquet(paths[part]) for part in ("rows", "rejected", "warnings")))
+        return raw, parsed
+
+    def put(self, sha: str, raw: RawTable, parsed: Parsed) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta = pl.DataFrame(
+            {
+                "rows_read": [raw.frame.height],
+                "extra_columns": ["\n".join(raw.extra_columns)],
+                "skipped_sheets": ["\n".join(raw.skipped_sheets)],
+            }
+        )
+        paths = self._paths(sha)
+        # The meta file is written last: an entry without it is incomplete and ignored.
+        for part, frame in (("rows", parsed.rows), ("rejected", parsed.rejected), ("warnings", parsed.warnings), ("meta", meta)):
+            temporary = paths[part].with_suffix(".tmp")
+            frame.write_parquet(temporary)
+            temporary.replace(paths[part])
+
+    def prune(self) -> None:
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.parquet"):
+            if path.name.split(".")[0] not in self.used:
+                path.unlink(missing_ok=True)
 
 
 def _unexpected(label: str, exc: Exception) -> FileProblem:

@@ -53,6 +53,10 @@ class NazorgWarehouse(dg.ConfigurableResource):
             self._warned = True
         return settings.pseudonym_key
 
+    def cache_dir(self) -> Path:
+        """Parsed input files by content hash (see nazorg.ingest.ParseCache)."""
+        return self.settings().warehouse.parent / ".cache"
+
     def work_file(self, run_id: str) -> Path:
         published = self.settings().warehouse
         return published.parent / ".work" / f"{published.stem}-{run_id}.duckdb"

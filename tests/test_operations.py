@@ -573,7 +573,7 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(
     assert ledger == [("justid/kapot.csv", "failed"), ("justid/q1.csv", "loaded")]
     assert not any(path.exists() for path in leftovers)
     assert list(work.glob("*.duckdb*")) == []
-    assert sorted(p.name for p in published.parent.iterdir()) == [".work", "nazorg.duckdb"]
+    assert sorted(p.name for p in published.parent.iterdir()) == [".cache", ".work", "nazorg.duckdb"]
 
 
 # --------------------------------------------------------------------------- publishing
