@@ -52,22 +52,22 @@ def measure(
     """Run a command, sampling the RSS of its whole process tree every 20 ms."""
     timings and timings.unlink(missing_ok=True)
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    root = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-    wall = time.perf_counter() - start
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.returncode != 0:
-        print(stderr[-3000:], file=sys.stderr)
+    # The job logs a lot: stderr goes to a file, a pipe would fill up and stall the job.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+        root = psutil.Process(process.pid)
+        peak = 0
+        while process.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+        if process.returncode != 0:
+            log.seek(0)
+            print(log.read().decode(errors="replace")[-3000:], file=sys.stderr)
     stages = json.loads(timings.read_text()) if timings and timings.exists() else {}
     return Measurement(label, wall, peak / 2**20, process.returncode, stages)
 

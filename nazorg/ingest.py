@@ -33,6 +33,7 @@ import polars as pl
 
 from nazorg.bsn import normalise_bsn, passes_elfproef, pseudonymise
 from nazorg.dates import parse_date
+from nazorg.timing import stage
 
 # Columns that must never be read into a frame (privacy), in any source.
 NEVER_READ = frozenset({"naam", "achternaam", "voorletters", "opmerkingen", "opmerking"})
@@ -781,8 +782,10 @@ def ingest_source(
             if cached:
                 raw, parsed = cached
             else:
-                raw = read_file(path, spec, label)
-                parsed = parser(raw, key)
+                with stage("read"):
+                    raw = read_file(path, spec, label)
+                with stage("validate"):
+                    parsed = parser(raw, key)
                 if cache:
                     cache.put(entry["sha256"], raw, parsed)
         except Exception as exc:  # noqa: BLE001 - one bad file never fails the run

@@ -18,6 +18,9 @@ from pathlib import Path
 STAGES = ("read", "validate", "pseudonymise", "load", "kpis", "publish", "reports")
 
 _tally: dict[str, float] = defaultdict(float)
+# Seconds spent in nested stages, per open stage: a stage's own time excludes them
+# (pseudonymising inside validation counts as pseudonymising only).
+_nested: list[float] = []
 
 
 @contextmanager
@@ -27,10 +30,15 @@ def stage(name: str) -> Iterator[None]:
         yield
         return
     start = time.perf_counter()
+    _nested.append(0.0)
     try:
         yield
     finally:
-        _tally[name] += time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        inner = _nested.pop()
+        _tally[name] += elapsed - inner
+        if _nested:
+            _nested[-1] += elapsed
         path = Path(target)
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(json.dumps(_tally, indent=1))

@@ -228,12 +228,7 @@ def place_municipality(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ).with_columns(
         _place=pl.when("_overig_on_purpose").then(None).otherwise(raw.str.strip_chars()),
     )
-    # Resolve on the two columns it needs (its joins would otherwise carry every column
-    # of the register along) and put the result next to the rows: one row each, in order.
-    resolved = resolve(frame.select("_place", "registration_date"), "_place", "registration_date")
-    placed = frame.hstack(resolved.drop("_place", "registration_date")).rename(
-        {"region": "municipality_region"}
-    )
+    placed = resolve(frame, "_place", "registration_date").rename({"region": "municipality_region"})
     unknown = pl.col("municipality_warning").is_not_null()
     warnings = _problems(
         placed.filter(unknown),

@@ -204,11 +204,18 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
     rows = result.rows
     if rows.height == 0:
         return result
-    registry = (
+    rows = rows.with_columns(_key=_case_key())
+    registered = (
         cases.select(list(CASE_COLUMNS))
         .cast(CASE_COLUMNS)
         .filter(pl.col("case_number").is_not_null())
         .with_columns(_key=_case_key())
+    )
+    registered_regions = set(registered.get_column("region").unique().to_list())
+    # A sample is a few hundred cases of a registration of a quarter million: only the
+    # sampled numbers are worth deduplicating and joining.
+    registry = (
+        registered.filter(pl.col("_key").is_in(rows.get_column("_key").unique().implode()))
         .unique(["region", "_key"], keep="last", maintain_order=True)
         .select(
             "region",
@@ -218,16 +225,13 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
             pl.col("nazorg_plus").alias("_nazorg_plus"),
         )
     )
-    joined = rows.with_columns(_key=_case_key()).join(
-        registry, on=["region", "_key"], how="left", maintain_order="left"
-    )
+    joined = rows.join(registry, on=["region", "_key"], how="left", maintain_order="left")
     unknown = joined.filter(pl.col("person_key").is_null())
     known = joined.filter(pl.col("person_key").is_not_null())
 
     rejected = [result.rejected]
     ledger = result.ledger
     log = list(result.log_lines)
-    registered_regions = set(registry.get_column("region").to_list())
     for file, quality in _problems_per_file(
         unknown,
         "Casusnummer",

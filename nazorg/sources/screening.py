@@ -115,7 +115,7 @@ def parse_screening(raw: RawTable, key: str) -> Parsed:
         # Nothing rejected: the typed rows are the raw rows in the same order (typing
         # only filters), so the count is taken row by row without a join.
         good = good.with_columns(
-            raw.frame.select(unknown_domains.alias("unknown_domains")).to_series(),
+            raw.frame.with_columns(unknown_domains=unknown_domains).get_column("unknown_domains"),
             answered_domains=answered_domains,
         )
     else:
@@ -202,6 +202,39 @@ def _in_file_order(rows: pl.DataFrame) -> pl.DataFrame:
     return rows[order]
 
 
+def _screening_ids(forms: pl.DataFrame) -> pl.DataFrame:
+    """Drop copies of a form (every field in ``FORM_COLUMNS`` equal: the first stays) and
+    add ``screening_id``: the pseudonym (shortened) and the form date, with a suffix
+    ``-2``, ``-3`` … for a person's later forms of that day."""
+    # strftime once per distinct form date (a few thousand), not once per form.
+    dates = forms.get_column("form_date").unique()
+    day = pl.col("form_date").replace_strict(
+        dates, dates.dt.strftime("%Y%m%d"), return_dtype=pl.Utf8
+    )
+    forms = forms.with_columns(
+        _id=pl.concat_str(pl.col("person_key").str.slice(0, 16), day, separator="-")
+    ).with_row_index("_row")
+    # Only forms that share their id (same person and form date) can be copies of one
+    # another or need a suffix; deduplicating and numbering just those few is the same
+    # as doing it over all forms, and far cheaper than grouping 400 000 ids. Equal ids
+    # have equal hashes, so comparing hashes finds them all (a rare collision only adds
+    # a form to the few that are handled exactly).
+    forms = forms.with_columns(_shared=pl.col("_id").hash().is_duplicated())
+    shared = forms.filter(pl.col("_shared"))
+    n = pl.int_range(pl.len()).over("_id")
+    numbered = shared.unique(FORM_COLUMNS, keep="first", maintain_order=True).select(
+        "_row",
+        _kept=pl.lit(True),
+        _sid=pl.when(n == 0).then(pl.col("_id")).otherwise(pl.format("{}-{}", "_id", n + 1)),
+    )
+    return (
+        forms.join(numbered, on="_row", how="left", maintain_order="left")
+        .filter(~pl.col("_shared") | pl.col("_kept").is_not_null())
+        .with_columns(screening_id=pl.when("_shared").then("_sid").otherwise("_id"))
+        .drop("_id", "_row", "_shared", "_kept", "_sid")
+    )
+
+
 def build_screenings(rows: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
     """The rows of ``staging.screenings`` from the loaded forms of every file.
 
@@ -211,31 +244,7 @@ def build_screenings(rows: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame
     """
     if rows.height == 0:
         return pl.DataFrame(schema=SCREENING_SCHEMA)
-    base_id = pl.concat_str(
-        pl.col("person_key").str.slice(0, 16),
-        pl.col("form_date").dt.strftime("%Y%m%d"),
-        separator="-",
-    )
-    forms = _in_file_order(rows).with_columns(_id=base_id)
-    # Only forms that share their id (same person and form date) can be copies of one
-    # another or need a suffix; deduplicating and numbering just those few is the same
-    # as doing it over all forms, and far cheaper than grouping 400 000 ids.
-    forms = forms.with_row_index("_row").with_columns(_shared=pl.col("_id").is_duplicated())
-    shared = forms.filter(pl.col("_shared"))
-    if shared.height:
-        numbered = shared.unique(FORM_COLUMNS, keep="first", maintain_order=True).select(
-            "_row", _n=pl.int_range(pl.len()).over("_id")
-        )
-        forms = forms.join(numbered, on="_row", how="left", maintain_order="left").filter(
-            ~pl.col("_shared") | pl.col("_n").is_not_null()
-        )
-    else:
-        forms = forms.with_columns(_n=pl.lit(None, pl.Int64))
-    forms = forms.with_columns(
-        screening_id=pl.when(pl.col("_n").fill_null(0) == 0)
-        .then(pl.col("_id"))
-        .otherwise(pl.format("{}-{}", pl.col("_id"), pl.col("_n") + 1))
-    )
+    forms = _screening_ids(_in_file_order(rows))
     linked = link_forms(forms, episodes)
     return linked.select(list(SCREENING_SCHEMA)).cast(SCREENING_SCHEMA)
 
