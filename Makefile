@@ -32,7 +32,7 @@ demo-data: setup
 	$(BIN)/python -m nazorg.demo
 
 bench: setup
-	$(BIN)/python -m nazorg.bench
+	$(BIN)/python -m nazorg.bench --report BENCHMARKS.md
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml

@@ -81,6 +81,7 @@ def cohort_sample(
         cohort_source.parse_cohort,
         nazorg.key(context.log),
         regions={region_slug(name): name for name in REGIONS},
+        cache_dir=nazorg.cache_dir(),
     )
     with nazorg.connect(context.run.run_id) as con:
         if table_exists(con, "staging.cases"):
@@ -116,7 +117,11 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg
     settings = nazorg.settings()
     key = nazorg.key(context.log)
     result = ingest_source(
-        settings.raw_dir, screening_source.SCREENING, screening_source.parse_screening, key
+        settings.raw_dir,
+        screening_source.SCREENING,
+        screening_source.parse_screening,
+        key,
+        cache_dir=nazorg.cache_dir(),
     )
     with nazorg.connect(context.run.run_id) as con:
         episodes = con.sql(
@@ -168,6 +173,7 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg.Mate
         cases_source.parse_cases,
         nazorg.key(context.log),
         regions=cases_source.regions(),
+        cache_dir=nazorg.cache_dir(),
     )
     frame, superseded = cases_source.build_cases(result.rows)
     with nazorg.connect(context.run.run_id) as con:
