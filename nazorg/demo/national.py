@@ -18,6 +18,9 @@ import numpy as np
 import polars as pl
 from openpyxl import Workbook
 
+from nazorg.demo.caseload import HEADER as CASE_HEADER
+from nazorg.demo.cohort import HEADER as COHORT_HEADER
+from nazorg.demo.detentions import DPAN_HEADER
 from nazorg.demo.files import save_workbook
 from nazorg.ingest import region_slug
 from nazorg.municipalities import load_reference
@@ -205,28 +208,6 @@ class NationalGenerator:
 
     # ------------------------------------------------------------------ case registration
 
-    CASE_HEADER = [
-        "Casusnummer",
-        "BSN",
-        "Naam",
-        "Gemeente",
-        "Datum aanmelding",
-        "Datum uitstroom",
-        "Bron",
-        "Profiel",
-        "Verrijking",
-        "Inzet ID",
-        "Inzet huisvesting",
-        "Inzet werk/inkomen",
-        "Inzet schulden",
-        "Inzet zorg",
-        "Casusoverleg",
-        "Nazorg-plus",
-        "Startdatum traject",
-        "Einddatum traject",
-        "Intensiteit",
-        "Opmerkingen",
-    ]
 
     def write_cases(self, episodes: pl.DataFrame) -> tuple[list[Path], dict[str, list[str]]]:
         """Workbooks spread over the regions, a sheet per year; returns the started
@@ -254,7 +235,7 @@ class NationalGenerator:
                 part = rows.filter(pl.col("year") == year)
                 ws = wb.create_sheet(str(year))
                 ws.append([f"Registratie nazorg {region} {year}"])
-                ws.append(self.CASE_HEADER)
+                ws.append(CASE_HEADER)
                 for i, r in enumerate(part.iter_rows(named=True)):
                     number = f"{slug[:2].upper()}{book:02d}-{year}-{i:05d}"
                     day = EPOCH + dt.timedelta(days=int(r["release"]))
@@ -304,25 +285,7 @@ class NationalGenerator:
             wb = Workbook()
             ws = wb.active
             ws.title = "Steekproef"
-            ws.append(
-                [
-                    "Casusnummer",
-                    "Cohort",
-                    "Status",
-                    "Recidive",
-                    "Aantal delicten",
-                    "Vermeden politie-incidenten per jaar",
-                    "Vermeden uitkeringsmaanden per jaar",
-                    "Eenmalig vermeden uitkeringsmaanden",
-                    "Toerekening",
-                    "Eenmalige kosten",
-                    "Intensiteit",
-                    "Wonen",
-                    "Werk",
-                    "Schulden",
-                    "Zorg",
-                ]
-            )
+            ws.append(COHORT_HEADER)
             for i, number in enumerate(sample):
                 interviewed = i % 5 != 0
                 ws.append(
@@ -360,25 +323,7 @@ class NationalGenerator:
             wb = Workbook(write_only=True)
             ws = wb.create_sheet("Export")
             ws.append([f"DPAN export {year}"])
-            ws.append(
-                [
-                    "DPAN-nr",
-                    "BSN",
-                    "Naam",
-                    "Geb. datum",
-                    "Gemeente",
-                    "PI",
-                    "Datum binnenkomst",
-                    "Datum vertrek",
-                    "Reden vertrek",
-                    "Hulpvraag ID",
-                    "Hulpvraag huisvesting",
-                    "Hulpvraag werk/inkomen",
-                    "Hulpvraag schulden",
-                    "Hulpvraag zorg",
-                    "Toestemming",
-                ]
-            )
+            ws.append(DPAN_HEADER)
             for i, r in enumerate(part.iter_rows(named=True)):
                 ws.append(
                     [
