@@ -1,13 +1,45 @@
-"""What the assets share: metadata of a written table, writing a source's quality rows."""
+"""What the assets share: building a table only when its inputs changed, and its checks.
+
+Every table of the warehouse is built by an asset step in the same few moves, which
+live here so that the assets stay short:
+
+1. fingerprint what the table is made of (:mod:`nazorg.builds`); if the run's work
+   file (a copy of the published warehouse) already holds the table built from exactly
+   that, keep it;
+2. otherwise build it, validate it against its Pandera model and record the build;
+3. report a materialisation (row count, column schema, the data version) and every
+   check of the table: the Pandera check ``matches_schema`` (blocking) and the table's
+   business expectations as SQL (:class:`SqlCheck`).
+
+The checks run inside the step that builds the table rather than as steps of their
+own: a step costs Dagster bookkeeping, and a failing blocking check still fails the
+step, which keeps ``warehouse/published`` (downstream of every table) from running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import dagster as dg
 import duckdb
+import pandera.polars as pa
 import polars as pl
 
+from nazorg import builds
 from nazorg.ingest import SourceResult
-from nazorg.warehouse import replace_source_rows
+from nazorg.timing import stage
+from nazorg.warehouse import replace_source_rows, table_exists
 from schemas.base import TableModel
 from schemas.quality import FileLedger, RejectedRows, RowWarnings
+
+MAX_FAILURE_ROWS = 20
+SCHEMA_CHECK = "matches_schema"
+
+
+def asset_key(table: str) -> dg.AssetKey:
+    """``kpi.outflow`` → ``kpi/outflow``: asset key prefix = DuckDB schema."""
+    return dg.AssetKey(table.split("."))
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> dict:
@@ -24,13 +56,238 @@ def table_metadata(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> d
     }
 
 
+# --------------------------------------------------------------------------- checks
+
+
+def markdown(frame: pl.DataFrame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = [
+        "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.rows()
+    ]
+    return "\n".join([header, rule, *body])
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    """A business expectation as SQL that returns the offending rows (none = pass)."""
+
+    table: str
+    name: str
+    description: str
+    query: str
+    blocking: bool = True
+
+    def spec(self) -> dg.AssetCheckSpec:
+        return dg.AssetCheckSpec(
+            self.name,
+            asset=asset_key(self.table),
+            blocking=self.blocking,
+            description=self.description,
+        )
+
+    def evaluate(self, con: duckdb.DuckDBPyConnection, log) -> dg.AssetCheckResult:
+        offending = con.sql(self.query).pl()
+        metadata: dict = {"offending_rows": offending.height}
+        if offending.height:
+            metadata["examples"] = dg.MetadataValue.md(markdown(offending.head(MAX_FAILURE_ROWS)))
+            (log.error if self.blocking else log.warning)(
+                f"{'Blokkerende c' if self.blocking else 'C'}ontrole {self.table}.{self.name} "
+                f"faalt: {self.description} ({offending.height} rijen)"
+                + (". Er wordt niet gepubliceerd." if self.blocking else "")
+            )
+        return dg.AssetCheckResult(
+            asset_key=asset_key(self.table),
+            check_name=self.name,
+            passed=offending.height == 0,
+            severity=dg.AssetCheckSeverity.ERROR if self.blocking else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+
+def schema_check_spec(model: type[TableModel]) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        SCHEMA_CHECK,
+        asset=asset_key(model.table()),
+        blocking=True,
+        description=f"{model.table()} voldoet aan het Pandera-model {model.__name__}.",
+    )
+
+
+def check_specs(
+    models: Iterable[type[TableModel]], sql_checks: Iterable[SqlCheck] = ()
+) -> list[dg.AssetCheckSpec]:
+    """The Pandera check of every model and the SQL checks, for an asset's check_specs."""
+    return [*(schema_check_spec(m) for m in models), *(c.spec() for c in sql_checks)]
+
+
+def _failure_metadata(errors: pa.errors.SchemaErrors) -> dict:
+    cases = errors.failure_cases
+    summary = (
+        cases.group_by("column", "check")
+        .agg(pl.len().alias("failures"))
+        .sort("failures", descending=True)
+    )
+    return {
+        "failures": int(cases.height),
+        # Names of columns and checks only, never values: this text is also logged.
+        "summary": "; ".join(
+            f"{column or 'tabel'}: {check} ({n}x)" for column, check, n in summary.iter_rows()
+        ),
+        "failing_checks": dg.MetadataValue.md(markdown(summary)),
+        "failure_cases": dg.MetadataValue.md(markdown(cases.head(MAX_FAILURE_ROWS))),
+    }
+
+
+def validate_frame(model: type[TableModel], frame: pl.DataFrame, log) -> dg.AssetCheckResult:
+    """Pandera, eagerly and lazily (every failure at once), on a pseudonymised frame.
+
+    Failure cases go into the check's metadata as a table, not as one opaque string;
+    the log line names columns and checks only, never a value.
+    """
+    key = asset_key(model.table())
+    try:
+        with stage("validate"):
+            model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        metadata = {"rows": frame.height, **_failure_metadata(errors)}
+        log.error(
+            f"Blokkerende controle {model.table()} {SCHEMA_CHECK} faalt "
+            f"(Pandera-model {model.__name__}): {metadata['summary']}. Er wordt niet gepubliceerd."
+        )
+        return dg.AssetCheckResult(
+            asset_key=key, check_name=SCHEMA_CHECK, passed=False, metadata=metadata
+        )
+    return dg.AssetCheckResult(
+        asset_key=key, check_name=SCHEMA_CHECK, passed=True, metadata={"rows": frame.height}
+    )
+
+
+def validate_table(con: duckdb.DuckDBPyConnection, model: type[TableModel], log) -> dg.AssetCheckResult:
+    """:func:`validate_frame` on the table as it stands in the work file."""
+    table = model.table()
+    if not table_exists(con, table):
+        return dg.AssetCheckResult(
+            asset_key=asset_key(table),
+            check_name=SCHEMA_CHECK,
+            passed=False,
+            metadata={"reason": f"tabel {table} ontbreekt"},
+        )
+    return validate_frame(model, con.sql(f"SELECT * FROM {table}").pl(), log)
+
+
+# --------------------------------------------------------------------------- building
+
+
+@dataclass
+class Step:
+    """One asset step's view of the run's work file: rebuild a table or keep it."""
+
+    context: dg.AssetExecutionContext
+    con: duckdb.DuckDBPyConnection
+    key: str
+    rebuilt: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def inputs(self, upstream: Iterable[str] = (), extra: str = "") -> str:
+        return builds.inputs_fingerprint(self.con, key=self.key, upstream=upstream, extra=extra)
+
+    def previous(self, model: type[TableModel], inputs: str) -> str | None:
+        """The run whose build of this table can be kept, or None to rebuild."""
+        return builds.previous_build(self.con, model.table(), inputs)
+
+    def selected(self, model: type[TableModel]) -> bool:
+        return asset_key(model.table()) in self.context.selected_asset_keys
+
+    def _wanted(self, check: dg.AssetCheckKey) -> bool:
+        return check in self.context.selected_asset_check_keys
+
+    def kept_table(
+        self, model: type[TableModel], run_id: str, sql_checks: Iterable[SqlCheck] = ()
+    ) -> Iterator:
+        """Materialisation and checks of a table kept from ``run_id``.
+
+        Its Pandera check is not run again: the table is exactly what was validated (and
+        passed, or it would not have been published) in that run; the SQL checks run,
+        since the tables they compare with may have changed.
+        """
+        table = model.table()
+        self.kept.append(table)
+        content = builds.stored_contents(self.con).get(table, "")
+        yield dg.MaterializeResult(
+            asset_key=asset_key(table),
+            metadata={**table_metadata(self.con, model), "rebuilt": False, "kept_from_run": run_id},
+            data_version=dg.DataVersion(content[:16]),
+        )
+        key = asset_key(table)
+        if self._wanted(dg.AssetCheckKey(key, SCHEMA_CHECK)):
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=SCHEMA_CHECK,
+                passed=True,
+                metadata={
+                    "checked_in_run": run_id,
+                    "note": "Tabel ongewijzigd (zelfde invoer, zelfde code): gecontroleerd in die run.",
+                },
+            )
+        yield from self.sql_checks(sql_checks)
+
+    def built_table(
+        self,
+        model: type[TableModel],
+        inputs: str,
+        schema_result: dg.AssetCheckResult | None,
+        sql_checks: Iterable[SqlCheck] = (),
+        *,
+        content: str | None = None,
+        metadata: dict | None = None,
+    ) -> Iterator:
+        """Record the build of a table just written and report it with its checks.
+
+        ``schema_result`` is the Pandera check of the frame that was written; None
+        validates the table as it stands in the work file.
+        """
+        table = model.table()
+        self.rebuilt.append(table)
+        if schema_result is None:
+            schema_result = validate_table(self.con, model, self.context.log)
+        content = builds.record_build(
+            self.con, table, inputs=inputs, run_id=self.context.run.run_id, content=content
+        )
+        yield dg.MaterializeResult(
+            asset_key=asset_key(table),
+            metadata={**table_metadata(self.con, model), "rebuilt": True, **(metadata or {})},
+            data_version=dg.DataVersion(content[:16]),
+        )
+        if self._wanted(dg.AssetCheckKey(asset_key(table), SCHEMA_CHECK)):
+            yield schema_result
+        yield from self.sql_checks(sql_checks)
+
+    def schema_check(self, model: type[TableModel]) -> Iterator[dg.AssetCheckResult]:
+        """The Pandera check of a table as it stands, when it is selected."""
+        if self._wanted(dg.AssetCheckKey(asset_key(model.table()), SCHEMA_CHECK)):
+            yield validate_table(self.con, model, self.context.log)
+
+    def sql_checks(self, checks: Iterable[SqlCheck]) -> Iterator[dg.AssetCheckResult]:
+        for check in checks:
+            if self._wanted(dg.AssetCheckKey(asset_key(check.table), check.name)):
+                yield check.evaluate(self.con, self.context.log)
+
+    def log_summary(self, layer: str) -> None:
+        if self.kept:
+            self.context.log.info(
+                f"{layer}: {len(self.rebuilt)} tabel(len) opnieuw gebouwd, {len(self.kept)} "
+                f"ongewijzigd (zelfde invoer en code als de vorige build): {', '.join(self.kept)}"
+            )
+
+
 def record_sources(
     con: duckdb.DuckDBPyConnection,
     log,
     results: dict[str, SourceResult],
     extra_warnings: pl.DataFrame | None = None,
 ) -> None:
-    """Write the ledger, rejects and warnings of these sources; log one line per file."""
+    """Write the ledger, rejects and warnings of these sources; log what is worth a line."""
     sources = list(results)
     ledger = pl.concat([r.ledger for r in results.values()])
     rejected = pl.concat([r.rejected for r in results.values()])
@@ -40,6 +297,6 @@ def record_sources(
     replace_source_rows(con, FileLedger, sources, ledger)
     replace_source_rows(con, RejectedRows, sources, rejected)
     replace_source_rows(con, RowWarnings, sources, warnings)
-    for result in results.values():
-        for line in result.log_lines:
-            (log.warning if " failed: " in line else log.info)(line)
+    for name, result in results.items():
+        for level, line in result.log_records(name):
+            (log.warning if level == "warning" else log.info)(line)

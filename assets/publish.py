@@ -3,27 +3,28 @@
 import dagster as dg
 import duckdb
 
-from nazorg.warehouse import publish, table_exists
+from nazorg.builds import BUILDS_TABLE
+from nazorg.warehouse import describe, publish, table_exists
 from pipelines.resources import NazorgWarehouse
+from schemas.quality import TableBuilds
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    """Runs after every table and every blocking check: a failed blocking check skips it,
-    so a figure that would mislead a manager is never published."""
+    """Runs after every table and every blocking check: a failed blocking check fails
+    its step and skips this one, so a figure that would mislead a manager is never
+    published."""
 
     @dg.asset(key=dg.AssetKey(["warehouse", "published"]), group_name="publish", deps=upstream)
-    def published(
-        context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
-    ) -> dg.MaterializeResult:
+    def published(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg.MaterializeResult:
         """The published warehouse file analysts open (``NAZORG_WAREHOUSE``)."""
         settings = nazorg.settings()
         work = nazorg.work_file(context.run.run_id)
         with nazorg.connect(context.run.run_id) as con:
             # (also makes sure the work file exists, for a run that selected only this asset)
+            if table_exists(con, BUILDS_TABLE):
+                describe(con, TableBuilds)
             summary = run_summary(con)
         publish(work, settings.warehouse)
-        work.unlink(missing_ok=True)
-        work.with_name(work.name + ".wal").unlink(missing_ok=True)
         context.log.info(f"Warehouse gepubliceerd: {settings.warehouse}")
         log_run_summary(context.log, summary)
         return dg.MaterializeResult(

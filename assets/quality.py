@@ -1,103 +1,127 @@
-"""Quality: the ledger of every input file, rejected rows, warnings, unplaceable releases."""
+"""Quality: the ledger of every input file, rejected rows, warnings, unplaceable releases
+and unlinked screening forms — in one step, once every source has loaded."""
 
 import dagster as dg
 
-from assets.checks import sql_check
-from assets.common import table_metadata
+from assets.common import SqlCheck, Step, asset_key, check_specs, validate_frame
 from assets.sql import sql
-from nazorg.warehouse import describe, replace_table_from_sql, table_exists
+from nazorg.sources.screening import link_summary
+from nazorg.warehouse import describe, read_table, replace_table, replace_table_from_sql, table_exists
 from pipelines.resources import NazorgWarehouse
 from schemas.quality import FileLedger, RejectedRows, ReleasesWithoutMunicipality, RowWarnings
+from schemas.screening import UnlinkedScreenings
 
-QUALITY_MODELS = (FileLedger, RejectedRows, RowWarnings)
+# Written row by row by the ingestion assets (each owns its sources' rows); here they
+# are put in a stable order and described.
+SHARED_MODELS = (FileLedger, RejectedRows, RowWarnings)
+STAGING_TABLES = (
+    "staging.detentions",
+    "staging.cases",
+    "staging.screenings",
+    "staging.cohort_sample",
+)
 
-
-def build_quality_tables(ingest_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    """The ledger, rejects and warnings over all sources, once every source has loaded.
-
-    Each ingestion asset writes the rows of its own sources; this step puts the three
-    tables in a stable order, describes them, and reports the run's files in one place.
-    """
-
-    @dg.multi_asset(
-        specs=[
-            dg.AssetSpec(
-                dg.AssetKey(model.table().split(".")), group_name="quality", deps=ingest_keys
-            )
-            for model in QUALITY_MODELS
-        ],
-        name="quality_tables",
-    )
-    def quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
-        with nazorg.connect(context.run.run_id) as con:
-            for model in QUALITY_MODELS:
-                table = model.table()
-                if not table_exists(con, table):
-                    continue
-                order = "file" if model is FileLedger else 'file, sheet, row_number, "column"'
-                replace_table_from_sql(con, model, f"SELECT * FROM {table} ORDER BY {order}")
-                describe(con, model)
-            ledger = con.execute(
-                "SELECT status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
-                "FROM quality.file_ledger GROUP BY status ORDER BY status"
-            ).fetchall()
-            summary = "; ".join(
-                f"{status}: {n} bestand(en)"
-                + (
-                    f", {read} rijen gelezen, {loaded} geladen, {rejected} afgewezen"
-                    if status == "loaded"
-                    else ""
-                )
-                for status, n, read, loaded, rejected in ledger
-            )
-            context.log.info(f"Invoer van deze run: {summary or 'geen bestanden'}")
-            for model in QUALITY_MODELS:
-                if table_exists(con, model.table()):
-                    yield dg.MaterializeResult(
-                        asset_key=dg.AssetKey(model.table().split(".")),
-                        metadata=table_metadata(con, model),
-                    )
-
-    return quality_tables
-
-
-@dg.asset(key_prefix="quality", group_name="quality", deps=[dg.AssetKey(["staging", "detentions"])])
-def releases_without_municipality(
-    context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
-) -> dg.MaterializeResult:
-    """One row per release year: persons whose last release names no municipality."""
-    with nazorg.connect(context.run.run_id) as con:
-        replace_table_from_sql(
-            con, ReleasesWithoutMunicipality, sql("quality_releases_without_municipality")
-        )
-        return dg.MaterializeResult(metadata=table_metadata(con, ReleasesWithoutMunicipality))
-
-
-all_files_loaded = sql_check(
+ALL_FILES_LOADED = SqlCheck(
     "quality.file_ledger",
     "all_files_loaded",
     "Alle invoerbestanden zijn gelezen (geen status failed). Niet-blokkerend: de rest wordt gepubliceerd.",
     "SELECT file, error FROM quality.file_ledger WHERE status = 'failed'",
     blocking=False,
 )
+ROWS_BELONG_TO_LOADED_FILES = SqlCheck(
+    "quality.rejected_rows",
+    "rows_belong_to_loaded_files",
+    "Afgewezen rijen en waarschuwingen horen bij een gelezen bestand in quality.file_ledger.",
+    """SELECT DISTINCT q.file FROM (
+           SELECT file FROM quality.rejected_rows UNION ALL
+           SELECT file FROM quality.row_warnings) q
+       LEFT JOIN quality.file_ledger l ON l.file = q.file AND l.status = 'loaded'
+       WHERE l.file IS NULL""",
+    blocking=False,
+)
+CHECKS = {
+    FileLedger: [ALL_FILES_LOADED],
+    RejectedRows: [ROWS_BELONG_TO_LOADED_FILES],
+}
+MODELS = (*SHARED_MODELS, ReleasesWithoutMunicipality, UnlinkedScreenings)
+UPSTREAM = {
+    FileLedger: STAGING_TABLES,
+    RejectedRows: STAGING_TABLES,
+    RowWarnings: STAGING_TABLES,
+    ReleasesWithoutMunicipality: ("staging.detentions",),
+    UnlinkedScreenings: ("staging.screenings",),
+}
 
 
-# --- Screening forms that link to no detention (issue 4) ------------------------------
-
-from nazorg.sources.screening import link_summary as _screening_link_summary  # noqa: E402
-from nazorg.warehouse import read_table as _read_table  # noqa: E402
-from nazorg.warehouse import replace_table as _replace_table  # noqa: E402
-from schemas.screening import UnlinkedScreenings  # noqa: E402
-
-
-@dg.asset(key_prefix="quality", group_name="quality", deps=[dg.AssetKey(["staging", "screenings"])])
-def unlinked_screenings(
-    context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
-) -> dg.MaterializeResult:
-    """One row per year of the form date: forms linked on the same admission date, via
-    the 14-day fallback, and not at all (the quality measure of issue 4; each unlinked
-    form is also a row warning)."""
+@dg.multi_asset(
+    name="quality_tables",
+    group_name="quality",
+    specs=[
+        dg.AssetSpec(
+            asset_key(model.table()),
+            deps=[asset_key(t) for t in UPSTREAM[model]],
+            description=model.Config.description,
+        )
+        for model in MODELS
+    ],
+    check_specs=check_specs(MODELS, [c for checks in CHECKS.values() for c in checks]),
+    can_subset=True,
+)
+def quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
+    """Grain per table in its model: a row per input file, per rejected row and
+    warning, per release year (unplaceable releases) and per year of the form date."""
     with nazorg.connect(context.run.run_id) as con:
-        summary = _screening_link_summary(_read_table(con, "staging.screenings"))
-        _replace_table(con, UnlinkedScreenings, summary)
-        return dg.MaterializeResult(metadata=table_metadata(con, UnlinkedScreenings))
+        step = Step(context, con, nazorg.key(context.log))
+        for model in MODELS:
+            if not step.selected(model) or not _exists_or_buildable(con, model):
+                continue
+            checks = CHECKS.get(model, [])
+            inputs = step.inputs(UPSTREAM[model])
+            if previous := step.previous(model, inputs):
+                yield from step.kept_table(model, previous, checks)
+                continue
+            result = _build(con, model, context.log)
+            # Tables of every input row: their inputs decide them; no need to hash them.
+            yield from step.built_table(model, inputs, result, checks, content=inputs)
+        step.log_summary("quality")
+        _log_inputs(con, context.log)
+
+
+def _exists_or_buildable(con, model) -> bool:
+    if model in SHARED_MODELS:
+        return table_exists(con, model.table())
+    return table_exists(con, UPSTREAM[model][0])
+
+
+def _build(con, model, log) -> dg.AssetCheckResult | None:
+    if model in SHARED_MODELS:
+        order = "file" if model is FileLedger else 'file, sheet, row_number, "column"'
+        replace_table_from_sql(con, model, f"SELECT * FROM {model.table()} ORDER BY {order}")
+        describe(con, model)
+        return None
+    if model is ReleasesWithoutMunicipality:
+        replace_table_from_sql(con, model, sql("quality_releases_without_municipality"))
+        return None
+    summary = link_summary(read_table(con, "staging.screenings"))
+    replace_table(con, UnlinkedScreenings, summary)
+    return validate_frame(UnlinkedScreenings, summary, log)
+
+
+def _log_inputs(con, log) -> None:
+    """One line that says what this run read, per status."""
+    if not table_exists(con, "quality.file_ledger"):
+        return
+    ledger = con.execute(
+        "SELECT status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
+        "FROM quality.file_ledger GROUP BY status ORDER BY status"
+    ).fetchall()
+    summary = "; ".join(
+        f"{status}: {n} bestand(en)"
+        + (
+            f", {read} rijen gelezen, {loaded} geladen, {rejected} afgewezen"
+            if status == "loaded"
+            else ""
+        )
+        for status, n, read, loaded, rejected in ledger
+    )
+    log.info(f"Invoer van deze run: {summary or 'geen bestanden'}")

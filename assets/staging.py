@@ -1,29 +1,72 @@
-"""Staging: validated, normalised, pseudonymised rows, one table per entity."""
+"""Staging: validated, normalised, pseudonymised rows, one table per entity.
+
+Each asset reads the exports of its sources (``raw/<source>/``), builds its table and
+writes the sources' rows of the quality tables. A table whose exports, code, key and
+upstream tables are unchanged since the published build is kept as it is (see
+:mod:`assets.common`); the parse cache spares re-reading unchanged files when it is not.
+"""
 
 import dagster as dg
 import polars as pl
 
-from assets.common import record_sources, table_metadata
-from nazorg.ingest import QUALITY_SCHEMA, ingest_source
+from assets.common import SqlCheck, Step, check_specs, record_sources, validate_frame
+from nazorg.builds import files_fingerprint
+from nazorg.ingest import QUALITY_SCHEMA, ingest_source, region_slug
 from nazorg.municipalities import load_reference
+from nazorg.sources import cases as cases_source
+from nazorg.sources import cohort as cohort_source
 from nazorg.sources import detentions as det
-from nazorg.warehouse import replace_table
+from nazorg.sources import screening as screening_source
+from nazorg.warehouse import replace_table, table_exists
 from pipelines.resources import NazorgWarehouse
+from schemas.caseload import Cases
+from schemas.cohort import CohortSample
+from schemas.kpi import REGIONS
+from schemas.screening import Screenings
 from schemas.staging import Detentions, Municipalities
 
+MUNICIPALITIES_KEY = dg.AssetKey(["staging", "municipalities"])
+DETENTIONS_KEY = dg.AssetKey(["staging", "detentions"])
+CASES_KEY = dg.AssetKey(["staging", "cases"])
 
-@dg.asset(key_prefix="staging", group_name="staging")
-def municipalities(
-    context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
-) -> dg.MaterializeResult:
+
+def _model_frame(model, frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(list(model.to_schema().columns))
+
+
+@dg.asset(key=MUNICIPALITIES_KEY, group_name="staging", check_specs=check_specs([Municipalities]))
+def municipalities(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per municipality (CBS code) of the reference list, with mergers."""
     with nazorg.connect(context.run.run_id) as con:
-        replace_table(con, Municipalities, load_reference())
-        return dg.MaterializeResult(metadata=table_metadata(con, Municipalities))
+        step = Step(context, con, nazorg.key(context.log))
+        inputs = step.inputs()
+        if previous := step.previous(Municipalities, inputs):
+            yield from step.kept_table(Municipalities, previous)
+            return
+        frame = _model_frame(Municipalities, load_reference())
+        result = validate_frame(Municipalities, frame, context.log)
+        replace_table(con, Municipalities, frame)
+        yield from step.built_table(Municipalities, inputs, result, content=inputs)
 
 
-@dg.asset(key_prefix="staging", group_name="staging", deps=[municipalities])
-def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg.MaterializeResult:
+REGION_MATCHES_MUNICIPALITY = SqlCheck(
+    "staging.detentions",
+    "region_matches_municipality",
+    "Elke geplaatste detentieperiode ligt in de regio van haar gemeente (referentielijst).",
+    """SELECT d.episode_id, d.municipality_code, d.region, m.region AS reference_region
+       FROM staging.detentions d
+       JOIN staging.municipalities m ON m.code = d.municipality_code
+       WHERE d.region IS DISTINCT FROM m.region""",
+)
+
+
+@dg.asset(
+    key=DETENTIONS_KEY,
+    group_name="staging",
+    deps=[MUNICIPALITIES_KEY],
+    check_specs=check_specs([Detentions], [REGION_MATCHES_MUNICIPALITY]),
+)
+def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per detention episode, JustID and DPAN together.
 
     Reads every file under ``raw/justid`` and ``raw/dpan``; notifications are paired
@@ -31,12 +74,32 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg
     """
     settings = nazorg.settings()
     key = nazorg.key(context.log)
-    cache = nazorg.cache_dir()
-    justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key, cache_dir=cache)
-    dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key, cache_dir=cache)
-    episodes = det.build_episodes(justid.rows, dpan.rows)
-    placed, warnings = det.place_episodes(episodes)
-    warning_rows = warnings.select(
+    with nazorg.connect(context.run.run_id) as con:
+        step = Step(context, con, key)
+        files = files_fingerprint(settings.raw_dir, [det.JUSTID.folder, det.DPAN.folder])
+        inputs = step.inputs(["staging.municipalities"], files)
+        if previous := step.previous(Detentions, inputs):
+            context.log.info("justid, dpan: exports ongewijzigd; staging.detentions blijft staan")
+            yield from step.kept_table(Detentions, previous, [REGION_MATCHES_MUNICIPALITY])
+            return
+        cache = nazorg.cache_dir()
+        justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key, cache_dir=cache)
+        dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key, cache_dir=cache)
+        placed, warnings = det.place_episodes(det.build_episodes(justid.rows, dpan.rows))
+        frame = _model_frame(Detentions, placed)
+        result = validate_frame(Detentions, frame, context.log)
+        replace_table(con, Detentions, frame)
+        record_sources(
+            con, context.log, {"justid": justid, "dpan": dpan}, _placement_warnings(warnings)
+        )
+        yield from step.built_table(
+            Detentions, inputs, result, [REGION_MATCHES_MUNICIPALITY], content=inputs
+        )
+
+
+def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
+    """Episodes whose municipality could not be placed, as quality rows of their source."""
+    return warnings.select(
         pl.when(pl.col("file").str.starts_with("dpan/"))
         .then(pl.lit("dpan"))
         .otherwise(pl.lit("justid"))
@@ -50,24 +113,130 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg
             "message"
         ),
     ).cast(QUALITY_SCHEMA)
+
+
+@dg.asset(
+    key=CASES_KEY,
+    group_name="staging",
+    deps=[MUNICIPALITIES_KEY],
+    check_specs=check_specs([Cases]),
+)
+def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
+    """One row per case of the region's own register (``raw/caseload/<region>/*.xlsx``).
+
+    Every sheet with the header is read; a ``Casusnummer`` twice in one file rejects the
+    second row; across cumulative re-exports the file whose path sorts last wins and
+    the older rows are listed as ``superseded`` warnings. See :mod:`nazorg.sources.cases`.
+    """
+    settings = nazorg.settings()
+    key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
-        replace_table(con, Detentions, placed)
-        record_sources(con, context.log, {"justid": justid, "dpan": dpan}, warning_rows)
-        return dg.MaterializeResult(metadata=table_metadata(con, Detentions))
+        step = Step(context, con, key)
+        inputs = step.inputs(
+            ["staging.municipalities"],
+            files_fingerprint(settings.raw_dir, [cases_source.CASES.folder]),
+        )
+        if previous := step.previous(Cases, inputs):
+            context.log.info("caseload: registraties ongewijzigd; staging.cases blijft staan")
+            yield from step.kept_table(Cases, previous)
+            return
+        result = ingest_source(
+            settings.raw_dir,
+            cases_source.CASES,
+            cases_source.parse_cases,
+            key,
+            regions=cases_source.regions(),
+            cache_dir=nazorg.cache_dir(),
+        )
+        frame, superseded = cases_source.build_cases(result.rows)
+        frame = _model_frame(Cases, frame)
+        check = validate_frame(Cases, frame, context.log)
+        replace_table(con, Cases, frame)
+        record_sources(con, context.log, {"caseload": result}, superseded)
+        if superseded.height:
+            context.log.info(
+                f"caseload: {superseded.height} rij(en) vervangen door een nieuwere export "
+                "van de registratie (zie quality.row_warnings, regel superseded)"
+            )
+        yield from step.built_table(
+            Cases, inputs, check, content=inputs, metadata={"superseded_rows": superseded.height}
+        )
 
 
-# --- Nazorg-plus cohort follow-up (issue 5) --------------------------------------------
-from nazorg.ingest import region_slug  # noqa: E402
-from nazorg.sources import cohort as cohort_source  # noqa: E402
-from nazorg.warehouse import table_exists  # noqa: E402
-from schemas.cohort import CohortSample  # noqa: E402
-from schemas.kpi import REGIONS  # noqa: E402
+LINKS_TO_KNOWN_EPISODES = SqlCheck(
+    "staging.screenings",
+    "links_to_known_episodes",
+    "Elk gekoppeld screeningsformulier verwijst naar een bestaande detentieperiode van dezelfde persoon.",
+    """SELECT s.screening_id, s.episode_id FROM staging.screenings s
+       LEFT JOIN staging.detentions d ON d.episode_id = s.episode_id
+       WHERE s.episode_id IS NOT NULL
+         AND (d.episode_id IS NULL OR d.person_key <> s.person_key
+              OR d.admission_date <> s.linked_admission_date)""",
+)
 
 
-@dg.asset(key_prefix="staging", group_name="staging", deps=[dg.AssetKey(["staging", "cases"])])
-def cohort_sample(
-    context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
-) -> dg.MaterializeResult:
+@dg.asset(
+    key=["staging", "screenings"],
+    group_name="staging",
+    deps=[DETENTIONS_KEY],
+    check_specs=check_specs([Screenings], [LINKS_TO_KNOWN_EPISODES]),
+)
+def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
+    """One row per screening form, linked to its detention episode.
+
+    Reads every file under ``raw/screening``; a form links on person and admission date,
+    else on the person's admission at most 14 days before the form date. A form that
+    links to nothing loads all the same and is listed as a row warning.
+    """
+    settings = nazorg.settings()
+    key = nazorg.key(context.log)
+    with nazorg.connect(context.run.run_id) as con:
+        step = Step(context, con, key)
+        inputs = step.inputs(
+            ["staging.detentions"],
+            files_fingerprint(settings.raw_dir, [screening_source.SCREENING.folder]),
+        )
+        if previous := step.previous(Screenings, inputs):
+            context.log.info("screening: formulieren en detenties ongewijzigd")
+            yield from step.kept_table(Screenings, previous, [LINKS_TO_KNOWN_EPISODES])
+            return
+        result = ingest_source(
+            settings.raw_dir,
+            screening_source.SCREENING,
+            screening_source.parse_screening,
+            key,
+            cache_dir=nazorg.cache_dir(),
+        )
+        episodes = con.sql(
+            "SELECT episode_id, person_key, admission_date FROM staging.detentions"
+        ).pl()
+        forms = _model_frame(Screenings, screening_source.build_screenings(result.rows, episodes))
+        unlinked = screening_source.unlinked_warnings(forms)
+        check = validate_frame(Screenings, forms, context.log)
+        replace_table(con, Screenings, forms)
+        record_sources(con, context.log, {"screening": result}, unlinked)
+        if unlinked.height:
+            context.log.warning(
+                f"screening: {unlinked.height} van {forms.height} formulieren horen bij geen "
+                "bekende detentie (zie quality.unlinked_screenings en quality.row_warnings)"
+            )
+        yield from step.built_table(
+            Screenings,
+            inputs,
+            check,
+            [LINKS_TO_KNOWN_EPISODES],
+            content=inputs,
+            metadata={"unlinked_forms": unlinked.height},
+        )
+
+
+@dg.asset(
+    key=["staging", "cohort_sample"],
+    group_name="staging",
+    deps=[CASES_KEY],
+    check_specs=check_specs([CohortSample]),
+)
+def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per sampled case of a cohort follow-up (``raw/cohort/<region>/``, sheet
     ``Steekproef``), tied to the person through the region's case registration.
 
@@ -75,15 +244,25 @@ def cohort_sample(
     its file says so); see :mod:`nazorg.sources.cohort` for the other rules.
     """
     settings = nazorg.settings()
-    result = ingest_source(
-        settings.raw_dir,
-        cohort_source.COHORT,
-        cohort_source.parse_cohort,
-        nazorg.key(context.log),
-        regions={region_slug(name): name for name in REGIONS},
-        cache_dir=nazorg.cache_dir(),
-    )
+    key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
+        step = Step(context, con, key)
+        inputs = step.inputs(
+            ["staging.cases"],
+            files_fingerprint(settings.raw_dir, [cohort_source.COHORT.folder]),
+        )
+        if previous := step.previous(CohortSample, inputs):
+            context.log.info("cohort: vervolgmetingen en casusregistratie ongewijzigd")
+            yield from step.kept_table(CohortSample, previous)
+            return
+        result = ingest_source(
+            settings.raw_dir,
+            cohort_source.COHORT,
+            cohort_source.parse_cohort,
+            key,
+            regions={region_slug(name): name for name in REGIONS},
+            cache_dir=nazorg.cache_dir(),
+        )
         if table_exists(con, "staging.cases"):
             columns = ", ".join(cohort_source.CASE_COLUMNS)
             cases = con.sql(f"SELECT {columns} FROM staging.cases").pl()
@@ -94,95 +273,8 @@ def cohort_sample(
             )
             cases = cohort_source.empty_cases()
         linked = cohort_source.link_to_cases(result, cases)
-        replace_table(con, CohortSample, cohort_source.staging_frame(linked))
+        frame = _model_frame(CohortSample, cohort_source.staging_frame(linked))
+        check = validate_frame(CohortSample, frame, context.log)
+        replace_table(con, CohortSample, frame)
         record_sources(con, context.log, {"cohort": linked})
-        return dg.MaterializeResult(metadata=table_metadata(con, CohortSample))
-
-
-# --- Screening forms (issue 4) --------------------------------------------------------
-
-from assets.checks import sql_check as _screening_sql_check  # noqa: E402
-from nazorg.sources import screening as screening_source  # noqa: E402
-from schemas.screening import Screenings  # noqa: E402
-
-
-@dg.asset(key_prefix="staging", group_name="staging", deps=[detentions])
-def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg.MaterializeResult:
-    """One row per screening form, linked to its detention episode.
-
-    Reads every file under ``raw/screening``; a form links on person and admission date,
-    else on the person's admission at most 14 days before the form date. A form that
-    links to nothing loads all the same and is listed as a row warning.
-    """
-    settings = nazorg.settings()
-    key = nazorg.key(context.log)
-    result = ingest_source(
-        settings.raw_dir,
-        screening_source.SCREENING,
-        screening_source.parse_screening,
-        key,
-        cache_dir=nazorg.cache_dir(),
-    )
-    with nazorg.connect(context.run.run_id) as con:
-        episodes = con.sql(
-            "SELECT episode_id, person_key, admission_date FROM staging.detentions"
-        ).pl()
-        forms = screening_source.build_screenings(result.rows, episodes)
-        unlinked = screening_source.unlinked_warnings(forms)
-        replace_table(con, Screenings, forms)
-        record_sources(con, context.log, {"screening": result}, unlinked)
-        if unlinked.height:
-            context.log.warning(
-                f"screening: {unlinked.height} van {forms.height} formulieren horen bij geen "
-                "bekende detentie (zie quality.unlinked_screenings en quality.row_warnings)"
-            )
-        metadata = table_metadata(con, Screenings)
-        return dg.MaterializeResult(metadata={**metadata, "unlinked_forms": unlinked.height})
-
-
-screenings_link_to_known_episodes = _screening_sql_check(
-    "staging.screenings",
-    "links_to_known_episodes",
-    "Elk gekoppeld screeningsformulier verwijst naar een bestaande detentieperiode van dezelfde persoon.",
-    """SELECT s.screening_id, s.episode_id FROM staging.screenings s
-       LEFT JOIN staging.detentions d ON d.episode_id = s.episode_id
-       WHERE s.episode_id IS NOT NULL
-         AND (d.episode_id IS NULL OR d.person_key <> s.person_key
-              OR d.admission_date <> s.linked_admission_date)""",
-    blocking=True,
-)
-
-
-# --- Case registration of the veiligheidshuis (issue 3) -------------------------------
-from nazorg.sources import cases as cases_source  # noqa: E402
-from schemas.caseload import Cases  # noqa: E402
-
-
-@dg.asset(key_prefix="staging", group_name="staging", deps=[municipalities])
-def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg.MaterializeResult:
-    """One row per case of the region's own register (``raw/caseload/<region>/*.xlsx``).
-
-    Every sheet with the header is read; a ``Casusnummer`` twice in one file rejects the
-    second row; across cumulative re-exports the file whose path sorts last wins and
-    the older rows are listed as ``superseded`` warnings. See :mod:`nazorg.sources.cases`.
-    """
-    settings = nazorg.settings()
-    result = ingest_source(
-        settings.raw_dir,
-        cases_source.CASES,
-        cases_source.parse_cases,
-        nazorg.key(context.log),
-        regions=cases_source.regions(),
-        cache_dir=nazorg.cache_dir(),
-    )
-    frame, superseded = cases_source.build_cases(result.rows)
-    with nazorg.connect(context.run.run_id) as con:
-        replace_table(con, Cases, frame)
-        record_sources(con, context.log, {"caseload": result}, superseded)
-        if superseded.height:
-            context.log.info(
-                f"caseload: {superseded.height} rij(en) vervangen door een nieuwere export "
-                "van de registratie (zie quality.row_warnings, regel superseded)"
-            )
-        metadata = table_metadata(con, Cases)
-        return dg.MaterializeResult(metadata={**metadata, "superseded_rows": superseded.height})
+        yield from step.built_table(CohortSample, inputs, check, content=inputs)

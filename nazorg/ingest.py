@@ -9,11 +9,19 @@ file below the source folder the framework
    (every sheet that carries the header, title rows above it, ``Totaal`` rows and empty
    rows skipped), matching headers case- and space-insensitively in any order;
 3. types every column by its declared kind and turns each broken rule into a
-   :class:`Problem` that names file, row and column in Dutch.
+   problem that names file, row and column in Dutch.
 
-Names, initials and free-text remarks are never read into a frame; the BSN is
-pseudonymised by the source's parser before anything is stored. A file that cannot
-be read at all raises :class:`FileProblem`, which the caller records as ``failed``.
+Files are read one by one (a broken file fails alone) but typed **together**: the rows
+of every file of a source go through the source's parser as one frame, with ``_file``
+saying which file a row came from, so that a thousand monthly exports cost one pass
+over a million rows rather than a thousand small passes. Parsers keep per-file rules
+(a number twice *in one file*) by grouping on ``_file``. A file parsed before (same
+bytes, same code, same key) comes from the parse cache (:mod:`nazorg.parse_cache`).
+
+Names, initials and free-text remarks are dropped as a file is read and never reach a
+typed, cached or stored frame; the BSN is replaced by its pseudonym while the columns
+are typed. A file that cannot be read at all raises :class:`FileProblem`, which the
+caller records as ``failed``.
 """
 
 from __future__ import annotations
@@ -21,9 +29,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -39,6 +49,15 @@ from nazorg.timing import stage
 NEVER_READ = frozenset({"naam", "achternaam", "voorletters", "opmerkingen", "opmerking"})
 
 HEADER_SEARCH_ROWS = 50
+
+#: Which file of a batch a row comes from (an index into the batch), and the row's
+#: place in that file. Parsers keep both on every row and every problem.
+FILE = "_file"
+POS = "_pos"
+
+# Reading and hashing are mostly I/O and Rust (which release the GIL): a few threads
+# overlap them. More than the cores would only add memory.
+READ_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 class FileProblem(Exception):
@@ -85,14 +104,19 @@ class SourceSpec:
 
 @dataclass
 class RawTable:
-    """The data rows of one file as text, with the row number a person sees."""
+    """The data rows of one file (or of a batch of files) as text.
 
-    frame: pl.DataFrame  # one Utf8 column per declared field present, + source_row, sheet
+    ``frame`` holds one Utf8 column per declared field present, ``source_row`` (the row
+    number a person sees) and ``sheet``; in a batch also ``_file`` and ``_pos``.
+    """
+
+    frame: pl.DataFrame
     extra_columns: list[str] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
 
 
 PROBLEM_SCHEMA = {
+    FILE: pl.Int32,
     "source_row": pl.Int64,
     "sheet": pl.Utf8,
     "column": pl.Utf8,
@@ -103,19 +127,34 @@ PROBLEM_SCHEMA = {
 
 @dataclass
 class Parsed:
-    """What a source parser makes of one file."""
+    """What a source parser makes of a batch of files."""
 
-    rows: pl.DataFrame  # typed, pseudonymised rows that load (with source_row)
+    rows: pl.DataFrame  # typed, pseudonymised rows that load (with _file, _pos, source_row)
     rejected: pl.DataFrame  # PROBLEM_SCHEMA: rows that do not load, one line per problem
     warnings: pl.DataFrame  # PROBLEM_SCHEMA: rows that load with a field set aside
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of the file's bytes (the file's identity).
+
+    Within one process a file whose inode, size and modification time are unchanged is
+    not read twice: a run fingerprints its inputs before it ingests them.
+    """
+    stat = path.stat()
+    signature = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if signature in _SHA_MEMO:
+        return _SHA_MEMO[signature]
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    if len(_SHA_MEMO) > 100_000:
+        _SHA_MEMO.clear()
+    _SHA_MEMO[signature] = digest.hexdigest()
+    return _SHA_MEMO[signature]
+
+
+_SHA_MEMO: dict[tuple, str] = {}
 
 
 INPUT_SUFFIXES = frozenset({".csv", ".xlsx"})
@@ -192,55 +231,101 @@ def _map_header(
     return positions, extra
 
 
+# A line with nothing but separators and spaces, inside the text.
+_BLANK_LINE = re.compile(r"\n[ ;\t]*\r?(?=\n)")
+
+
+def _without_trailing_blank_lines(text: str) -> str:
+    """The text without the line breaks and blank lines at its end."""
+    body = text
+    while True:
+        body = body.rstrip("\r\n")
+        cut = body.rfind("\n")
+        if cut >= 0 and not body[cut + 1 :].strip(" ;\t\r"):
+            body = body[:cut]
+        else:
+            return body
+
+
 def read_csv(path: Path, spec: SourceSpec, label: str) -> RawTable:
     text = decode_text(path.read_bytes())
+    body = _without_trailing_blank_lines(text)
+    first_end = body.find("\n")
+    header_text = (body if first_end < 0 else body[:first_end]).rstrip("\r")
+    if not header_text.strip(" ;\t") or _BLANK_LINE.search(body):
+        # Blank lines (or none but blank lines) inside the file: number the lines one
+        # by one, so that a message names the line a person sees.
+        return _read_csv_by_line(text, spec, label)
+    header = csv_split(header_text)
+    try:
+        positions, extra = _map_header(header, spec, label)
+    except FileProblem as problem:
+        raise FileProblem(str(problem) + _separator_hint(header_text)) from None
+    columns = [f"c{i}" for i in range(len(header))]
+    n_data = body.count("\n")
+    frame = _polars_csv(body, columns, positions) if n_data else None
+    if frame is None or frame.height != n_data:
+        # A quoted cell over several lines (Excel writes one for a remark with a line
+        # break), or a quote that is never closed: read record by record instead.
+        frame, rows = _csv_by_record(text, columns, label)
+        frame = frame.select([pl.col(f"c{i}") for i in positions])
+    else:
+        rows = range(2, n_data + 2)
+    return _csv_table(frame, pl.Series(rows, dtype=pl.Int64), positions, extra)
+
+
+def _read_csv_by_line(text: str, spec: SourceSpec, label: str) -> RawTable:
     lines = text.splitlines()
     numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip(" ;\t")]
     if not numbered:
         raise FileProblem(f"{label}: het bestand is leeg")
-    header_line = csv_split(numbered[0][1])
+    header = csv_split(numbered[0][1])
     try:
-        positions, extra = _map_header(header_line, spec, label)
+        positions, extra = _map_header(header, spec, label)
     except FileProblem as problem:
         raise FileProblem(str(problem) + _separator_hint(numbered[0][1])) from None
-    columns = [f"c{i}" for i in range(len(header_line))]
-    data = numbered[1:]
-    frame = _csv_fast(numbered, columns) if data else None
-    if frame is None:
-        # A quoted cell over several lines (Excel writes one for a remark with a line
-        # break), or a quote that is never closed: read record by record instead.
+    columns = [f"c{i}" for i in range(len(header))]
+    body = "\n".join(line for _, line in numbered)
+    frame = _polars_csv(body, columns, positions) if len(numbered) > 1 else None
+    if frame is None or frame.height != len(numbered) - 1:
         frame, rows = _csv_by_record(text, columns, label)
+        frame = frame.select([pl.col(f"c{i}") for i in positions])
     else:
-        rows = [n for n, _ in data]
-    frame = frame.with_columns(source_row=pl.Series(rows, dtype=pl.Int64))
-    # A totals row ("Totaal", as in the workbooks) is not data.
-    first = pl.col(columns[0]).str.strip_chars().str.to_lowercase().str.starts_with("totaal")
-    frame = frame.filter(~first.fill_null(False))
+        rows = [n for n, _ in numbered[1:]]
+    return _csv_table(frame, pl.Series(rows, dtype=pl.Int64), positions, extra)
+
+
+def _csv_table(
+    frame: pl.DataFrame, rows: pl.Series, positions: dict[int, str], extra: list[str]
+) -> RawTable:
+    frame = frame.with_columns(source_row=rows)
+    # A totals row ("Totaal", as in the workbooks) is not data: its first cell says so.
+    first = f"c{min(positions)}" if positions else None
+    if first is not None and min(positions) == 0:
+        is_total = pl.col(first).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
+        frame = frame.filter(~is_total.fill_null(False))
     selected = frame.select(
         [pl.col(f"c{i}").alias(name) for i, name in positions.items()] + ["source_row"]
     ).with_columns(sheet=pl.lit(None, pl.Utf8))
-    return RawTable(_blank_to_null(selected), extra)
+    return RawTable(selected, extra)
 
 
-def _csv_fast(numbered: list[tuple[int, str]], columns: list[str]) -> pl.DataFrame | None:
-    """One record per non-empty line (the normal case), parsed by Polars; None when the
-    file does not split that way."""
-    body = "\n".join(line for _, line in numbered)
+def _polars_csv(body: str, columns: list[str], positions: dict[int, str]) -> pl.DataFrame | None:
+    """The records of ``body`` (header first) parsed by Polars, only the declared columns
+    (names and remarks are never even materialised); None when Polars cannot split it."""
     try:
-        frame = pl.read_csv(
+        return pl.read_csv(
             io.StringIO(body),
             separator=";",
             infer_schema=False,
             has_header=True,
             new_columns=columns,
+            columns=[columns[i] for i in sorted(positions) if i < len(columns)] or None,
             truncate_ragged_lines=True,
             quote_char='"',
         )
     except pl.exceptions.PolarsError:
         return None
-    if frame.height != len(numbered) - 1 or frame.width != len(columns):
-        return None
-    return frame
 
 
 def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFrame, list[int]]:
@@ -280,6 +365,9 @@ def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFr
         schema={c: pl.Utf8 for c in columns},
         orient="col",
     )
+    frame = frame.with_columns(
+        [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in columns]
+    )
     return frame, rows
 
 
@@ -294,46 +382,63 @@ def csv_split(line: str) -> list[str]:
     return [cell.strip().strip('"') for cell in line.split(";")]
 
 
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# A cell element (any namespace prefix) with its attributes and content.
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_REF = re.compile(rb"""\br\s*=\s*["'][A-Z]+(\d+)["']""")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>\s*[^<\s][^<]*</(?:\w+:)?v>")
+_INLINE_TEXT = re.compile(rb"<(?:\w+:)?t\b[^>]*>([^<]*)</(?:\w+:)?t>")
+_FIRST_ROW_PREFIX = 1 << 16
+
+
 def _first_used_rows(path: Path) -> dict[str, int]:
     """Sheet name → number of the first row that holds a value.
 
     calamine (fastexcel) starts a sheet at its first used row, so without this offset
     the row numbers in messages would be wrong for sheets that start with empty rows.
+    Only the start of each sheet's XML is looked at (the first cells are near the top).
     """
-    ns = {
-        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    }
     result: dict[str, int] = {}
     with zipfile.ZipFile(path) as archive:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target") for r in rels}
-        for sheet in book.iter(f"{{{ns['m']}}}sheet"):
-            target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        for sheet in book.iter(f"{{{_SHEET_NS}}}sheet"):
+            target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            first = 1
             try:
-                with archive.open(member) as xml:
-                    for _, element in ElementTree.iterparse(xml):
-                        if element.tag == f"{{{ns['m']}}}c" and _has_value(element, ns):
-                            ref = element.get("r", "A1")
-                            first = int(re.sub(r"[A-Z]+", "", ref))
-                            break
-            except (KeyError, ValueError, ElementTree.ParseError):
-                pass  # calamine decides whether the sheet is readable at all
-            result[sheet.get("name")] = first
+                result[sheet.get("name")] = _first_used_row(archive, member)
+            except (KeyError, ValueError, zipfile.BadZipFile, EOFError):
+                result[sheet.get("name")] = 1  # calamine decides whether it is readable
     return result
 
 
-def _has_value(cell: ElementTree.Element, ns: dict[str, str]) -> bool:
+def _first_used_row(archive: zipfile.ZipFile, member: str) -> int:
+    with archive.open(member) as xml:
+        data = b""
+        while True:
+            chunk = xml.read(_FIRST_ROW_PREFIX)
+            data += chunk
+            # Cells that lie completely inside what was read so far.
+            for match in _CELL.finditer(data):
+                if _cell_has_value(match.group(2) or b""):
+                    ref = _CELL_REF.search(match.group(1))
+                    return int(ref.group(1)) if ref else 1
+            if not chunk:
+                return 1
+            # Keep the tail: a cell may straddle the end of the chunk.
+            data = data[-4096:]
+
+
+def _cell_has_value(content: bytes) -> bool:
     """A cell calamine reads: a value or inline string, not an empty one (openpyxl writes
     formulas without a cached value as an empty ``<v/>``)."""
-    value = cell.find("m:v", ns)
-    if value is not None and (value.text or "").strip():
+    if _VALUE.search(content):
         return True
-    inline = cell.find("m:is", ns)
-    return inline is not None and bool("".join(inline.itertext()).strip())
+    if b"is>" in content:
+        return any(t.strip() for t in _INLINE_TEXT.findall(content))
+    return False
 
 
 def _not_a_workbook(label: str, exc: Exception) -> FileProblem:
@@ -369,7 +474,9 @@ def _read_sheets(
     header_problem: FileProblem | None = None
     required = {normalise_header(h) for h in spec.required_headers}
     for sheet in sheets:
-        grid = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+        grid = reader.load_sheet(
+            sheet, header_row=None, dtypes="string", whitespace_as_null=True
+        ).to_polars()
         if grid.height == 0:
             skipped.append(sheet)
             continue
@@ -395,20 +502,21 @@ def _read_sheets(
             continue
         extra.extend(e for e in sheet_extra if e not in extra)
         first_row = offsets.get(sheet, 1)
-        body = grid.slice(header_at + 1).with_row_index("_i")
-        body = body.with_columns(
-            source_row=(pl.col("_i") + header_at + 1 + first_row).cast(pl.Int64)
-        )
         value_cols = grid.columns
         first_col = value_cols[min(positions)] if positions else value_cols[0]
-        non_empty = pl.any_horizontal(
-            [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in value_cols]
-        )
+        # Empty cells (and cells of only spaces) are NULL here: a row of NULLs is empty.
+        non_empty = pl.any_horizontal([pl.col(c).is_not_null() for c in value_cols])
         is_total = (
-            pl.col(value_cols[0]).str.strip_chars().str.to_lowercase().str.starts_with("totaal")
-            | pl.col(first_col).str.strip_chars().str.to_lowercase().str.starts_with("totaal")
+            pl.col(value_cols[0]).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
+            | pl.col(first_col).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
         ).fill_null(False)
-        body = body.filter(non_empty & ~is_total)
+        body = (
+            grid.slice(header_at + 1)
+            .with_columns(
+                source_row=pl.int_range(pl.len(), dtype=pl.Int64) + (header_at + 1 + first_row)
+            )
+            .filter(non_empty & ~is_total)
+        )
         frames.append(
             body.select(
                 [pl.col(value_cols[i]).alias(name) for i, name in positions.items()]
@@ -422,23 +530,11 @@ def _read_sheets(
             f"{label}: geen tabblad met een kopregel gevonden (verwacht de kolommen "
             f"{', '.join(spec.required_headers)})"
         )
-    return RawTable(_blank_to_null(pl.concat(frames, how="diagonal")), extra, skipped)
-
-
-def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
-    text_cols = [c for c, t in frame.schema.items() if t == pl.Utf8 and c != "sheet"]
-    return frame.with_columns(
-        [
-            pl.when(pl.col(c).str.strip_chars() == "")
-            .then(None)
-            .otherwise(pl.col(c).str.strip_chars())
-            .alias(c)
-            for c in text_cols
-        ]
-    )
+    return RawTable(pl.concat(frames, how="diagonal"), extra, skipped)
 
 
 def read_file(path: Path, spec: SourceSpec, label: str) -> RawTable:
+    """The data rows of one export as text (cells as written, empty cells NULL)."""
     if path.stat().st_size == 0:
         raise FileProblem(f"{label}: het bestand is leeg (0 bytes)")
     if path.suffix.lower() == ".csv":
@@ -469,7 +565,11 @@ def _date_text(raw: pl.Expr) -> pl.Expr:
 
 
 def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
-    """(typed value, bad-value condition or None, rule, problem text) for one column."""
+    """(typed value, bad-value condition or None, rule, problem text) for one column.
+
+    The expressions work on the column's text with blanks already NULL; the framework
+    evaluates them once per distinct text (:func:`apply_columns`).
+    """
     name = column.field
     raw = pl.col(name)
     if column.kind == "date":
@@ -496,7 +596,7 @@ def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
     if column.kind == "choice":
         lookup = {re.sub(r"\s+", " ", c.lower()): c for c in column.choices}
         low = _lower(name).str.replace_all(r"\s+", " ")
-        value = low.replace_strict(lookup, default=None)
+        value = low.replace_strict(lookup, default=None, return_dtype=pl.Utf8)
         bad = raw.is_not_null() & value.is_null()
         return value, bad, "choice", "is geen van: " + ", ".join(column.choices)
     if column.kind in {"int", "number"}:
@@ -544,71 +644,164 @@ class Rule:
     broken: Callable[[], pl.Expr]
 
 
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    text = expr.str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+@dataclass
+class _Typed:
+    value: pl.Series
+    bad: pl.Series | None  # present but not a valid value
+    missing: pl.Series  # NULL, empty or only spaces
+
+
+def _type_by_distinct(raw: pl.Series, column: Column, key: str | None) -> _Typed:
+    """Type one column by working out each distinct text once and mapping it back.
+
+    A column of a million cells holds a few thousand distinct dates or a handful of
+    choices: parsing those and looking the rest up is far cheaper than parsing every
+    cell, with the same result. For a BSN column with a ``key`` the value is the
+    pseudonym: the normalised BSN never becomes a column of its own.
+    """
+    value_expr, bad_expr, _, _ = typed_column(column)
+    name = column.field
+    raw = raw.cast(pl.Utf8) if raw.dtype != pl.Utf8 else raw
+    distinct = raw.drop_nulls().unique()
+    small = pl.DataFrame({name: distinct}).with_columns(_blank_to_null(pl.col(name)).alias(name))
+    typed = small.select(
+        value_expr.alias("value"),
+        (bad_expr if bad_expr is not None else pl.lit(False)).fill_null(False).alias("bad"),
+        pl.col(name).is_null().alias("missing"),
+    )
+    if column.kind == "bsn" and key is not None:
+        # "10000008", "010000008" and "10000008.0" are one BSN: hash each BSN once.
+        valid = typed.get_column("value").filter(~typed.get_column("bad")).drop_nulls().unique()
+        typed = typed.with_columns(
+            value=pl.when(~pl.col("bad")).then(
+                pl.col("value").replace_strict(
+                    valid, pseudonymise(valid, key), default=None, return_dtype=pl.Utf8
+                )
+                if valid.len()
+                else pl.lit(None, pl.Utf8)
+            )
+        )
+    # What a NULL (or blank) cell types to: NULL, or False for a yes/no column.
+    at_null = pl.DataFrame({name: [None]}, schema={name: pl.Utf8}).select(value_expr).item()
+    dtype = typed.schema["value"] if typed.height else _kind_dtype(column)
+    if distinct.len():
+        lookup = raw.replace_strict(
+            distinct, typed.select(pl.struct(pl.all())).to_series(), default=None
+        ).struct.unnest()
+        value = lookup.get_column("value")
+        missing = lookup.get_column("missing").fill_null(True)
+        bad = lookup.get_column("bad").fill_null(False)
+    else:
+        value = pl.Series(name, [None] * raw.len(), dtype=dtype)
+        missing = pl.Series([True] * raw.len(), dtype=pl.Boolean)
+        bad = pl.Series([False] * raw.len(), dtype=pl.Boolean)
+    if at_null is not None:
+        value = value.to_frame("v").select(
+            pl.when(missing).then(pl.lit(at_null)).otherwise(pl.col("v"))
+        ).to_series()
+    return _Typed(value.alias(name), bad if bad_expr is not None else None, missing)
+
+
+def _kind_dtype(column: Column) -> pl.DataType:
+    return {
+        "date": pl.Date,
+        "yes_no": pl.Boolean,
+        "yes_no_unknown": pl.Boolean,
+        "int": pl.Int64,
+        "number": pl.Float64,
+    }.get(column.kind, pl.Utf8)
+
+
 def apply_columns(
-    raw: pl.DataFrame, spec: SourceSpec, rules: Iterable[Rule] = ()
+    raw: pl.DataFrame,
+    spec: SourceSpec,
+    rules: Iterable[Rule] = (),
+    *,
+    key: str | None = None,
+    keep: Iterable[str] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type every declared column; return (typed rows that pass, problems of the rest).
 
     A value that is present but cannot be typed, a required value that is empty, and a
     broken source rule all reject the row. Problems never carry a sensitive value.
+    With ``key``, the BSN column becomes ``person_key`` (its keyed pseudonym). Columns
+    in ``keep`` are carried along untouched (a parser's own helper columns).
     """
-    present = [c for c in spec.columns if c.field in raw.columns]
-    missing_optional = [c.field for c in spec.columns if c.field not in raw.columns]
-    # Missing is an empty cell or only spaces, also in a frame not made by read_file.
-    frame = raw.with_columns(
-        [
-            pl.when(pl.col(c.field).str.strip_chars() == "")
-            .then(None)
-            .otherwise(pl.col(c.field))
-            .alias(c.field)
-            for c in present
-            if raw.schema[c.field] == pl.Utf8
-        ]
-        + [pl.lit(None, pl.Utf8).alias(f) for f in missing_optional]
-    )
-    checks: list[tuple[str, str, str, pl.Expr, str | None]] = []
-    typed_exprs = []
-    for column in spec.columns:
-        value, bad, rule, problem = typed_column(column)
-        typed_exprs.append(value.alias(column.field))
-        if column.required:
-            checks.append(
-                (
-                    column.header,
-                    "required",
-                    "verplicht veld is leeg",
-                    pl.col(column.field).is_null(),
-                    None,
+    frame = raw
+    if FILE not in frame.columns:
+        frame = frame.with_columns(pl.lit(0, pl.Int32).alias(FILE))
+    if POS not in frame.columns:
+        frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(POS))
+    if "sheet" not in frame.columns:
+        frame = frame.with_columns(sheet=pl.lit(None, pl.Utf8))
+    present = [c for c in spec.columns if c.field in frame.columns]
+    with stage("validate"):
+        # Text columns: trimmed, and NULL when empty or only spaces.
+        frame = frame.with_columns(
+            [
+                _blank_to_null(pl.col(c.field).cast(pl.Utf8)).alias(c.field)
+                for c in present
+                if c.kind == "text"
+            ]
+        )
+        typed_values: list[pl.Series | pl.Expr] = []
+        checks: list[tuple[str, str, str, pl.Series, str | None]] = []
+        for column in spec.columns:
+            out_name = "person_key" if (column.kind == "bsn" and key is not None) else column.field
+            if column.field not in frame.columns:
+                typed_values.append(_constant_for_missing(column, frame.height).alias(out_name))
+                if column.required:
+                    always = pl.Series([True] * frame.height, dtype=pl.Boolean)
+                    checks.append((column.header, "required", "verplicht veld is leeg", always, None))
+                continue
+            if column.kind == "text":
+                typed_values.append(pl.col(column.field).alias(out_name))
+                missing = frame.get_column(column.field).is_null()
+                bad = None
+            else:
+                result = _type_by_distinct(frame.get_column(column.field), column, key)
+                typed_values.append(result.value.alias(out_name))
+                missing, bad = result.missing, result.bad
+            if column.required:
+                checks.append(
+                    (column.header, "required", "verplicht veld is leeg", missing, None)
                 )
-            )
-        if bad is not None and column in present:
-            show = None if column.sensitive else column.field
-            checks.append((column.header, rule, problem, bad, show))
-    flags = frame.with_columns(
-        [cond.fill_null(False).alias(f"_bad{i}") for i, (*_, cond, _s) in enumerate(checks)]
-    )
-    typed = flags.with_columns(typed_exprs)
-    rule_list = list(rules)
-    typed = typed.with_columns(
-        [r.broken().fill_null(False).alias(f"_rule{i}") for i, r in enumerate(rule_list)]
-    )
-    # Count every flag in one pass and filter only the ones that fire: most files have
-    # no or few problems, and a filter per check costs more than the check itself.
-    counts = typed.select(
-        [pl.col(f"_bad{i}").sum() for i in range(len(checks))]
-        + [pl.col(f"_rule{i}").sum() for i in range(len(rule_list))]
-    ).row(0) if checks or rule_list else ()
-    firing_checks = {i for i in range(len(checks)) if counts[i]}
-    firing_rules = {i for i in range(len(rule_list)) if counts[len(checks) + i]}
-    problems = []
-    for i, (header, rule, problem, _cond, show) in enumerate(checks):
-        if i not in firing_checks:
-            continue
-        hit = flags.filter(pl.col(f"_bad{i}"))
-        if hit.height:
-            text = pl.format("'{}' " + problem, pl.col(show)) if show else pl.lit(problem)
+            if bad is not None:
+                _, _, rule, problem = typed_column(column)
+                show = None if column.sensitive else column.field
+                checks.append((column.header, rule, problem, bad, show))
+        flag_names = [f"_bad{i}" for i in range(len(checks))]
+        typed = frame.with_columns(
+            [check[3].alias(name) for check, name in zip(checks, flag_names, strict=True)]
+        )
+        text_for_messages = typed.select(FILE, "source_row", "sheet", *[c.field for c in present])
+        typed = typed.with_columns(typed_values)
+        rule_list = list(rules)
+        rule_names = [f"_rule{i}" for i in range(len(rule_list))]
+        typed = typed.with_columns(
+            [r.broken().fill_null(False).alias(n) for r, n in zip(rule_list, rule_names, strict=True)]
+        )
+        # Count every flag in one pass and filter only the ones that fire: most files
+        # have no or few problems, and a filter per check costs more than the check.
+        counts = (
+            typed.select([pl.col(n).sum() for n in flag_names + rule_names]).row(0)
+            if flag_names or rule_names
+            else ()
+        )
+        problems = []
+        for i, (header, rule, problem, _flag, show) in enumerate(checks):
+            if not counts[i]:
+                continue
+            hit = text_for_messages.filter(typed.get_column(flag_names[i]))
+            text = pl.format("'{}' " + problem, pl.col(show).str.strip_chars()) if show else pl.lit(problem)
             problems.append(
                 hit.select(
+                    FILE,
                     "source_row",
                     "sheet",
                     pl.lit(header).alias("column"),
@@ -616,36 +809,50 @@ def apply_columns(
                     text.alias("problem"),
                 )
             )
-    for i, r in enumerate(rule_list):
-        if i not in firing_rules:
-            continue
-        hit = typed.filter(
-            pl.col(f"_rule{i}")
-            & ~pl.any_horizontal(
-                [pl.col(f"_bad{j}") for j in range(len(checks))] or [pl.lit(False)]
-            )
-        )
-        if hit.height:
-            problems.append(
-                hit.select(
-                    "source_row",
-                    "sheet",
-                    pl.lit(r.column).alias("column"),
-                    pl.lit(r.rule).alias("rule"),
-                    pl.lit(r.problem).alias("problem"),
+        any_check = pl.any_horizontal([pl.col(n) for n in flag_names] or [pl.lit(False)])
+        for i, r in enumerate(rule_list):
+            if not counts[len(checks) + i]:
+                continue
+            hit = typed.filter(pl.col(rule_names[i]) & ~any_check)
+            if hit.height:
+                problems.append(
+                    hit.select(
+                        FILE,
+                        "source_row",
+                        "sheet",
+                        pl.lit(r.column).alias("column"),
+                        pl.lit(r.rule).alias("rule"),
+                        pl.lit(r.problem).alias("problem"),
+                    )
                 )
+        fired = any(counts)
+        kept = (
+            typed.filter(
+                ~pl.any_horizontal([pl.col(n) for n in flag_names + rule_names] or [pl.lit(False)])
             )
-    bad_any = pl.any_horizontal(
-        [pl.col(f"_bad{i}") for i in range(len(checks))]
-        + [pl.col(f"_rule{i}") for i in range(len(rule_list))]
-        or [pl.lit(False)]
-    )
-    kept = typed if not (firing_checks or firing_rules) else typed.filter(~bad_any)
-    good = kept.select([c.field for c in spec.columns] + ["source_row", "sheet"])
-    rejected = (pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)).sort(
-        "sheet", "source_row", nulls_last=False
-    )
+            if fired
+            else typed
+        )
+        output = [
+            "person_key" if (c.kind == "bsn" and key is not None) else c.field for c in spec.columns
+        ]
+        good = kept.select(*output, "source_row", "sheet", FILE, POS, *keep)
+        rejected = (
+            pl.concat(problems).cast(PROBLEM_SCHEMA) if problems else empty_problems()
+        ).sort(FILE, "sheet", "source_row", nulls_last=False)
     return good, rejected
+
+
+def _constant_for_missing(column: Column, height: int) -> pl.Series:
+    """The typed value of an optional column a file does not have: as if every cell were
+    empty (NULL, or False for a yes/no column)."""
+    value_expr, *_ = typed_column(column)
+    at_null = pl.DataFrame({column.field: [None]}, schema={column.field: pl.Utf8}).select(
+        value_expr
+    )
+    dtype = at_null.to_series().dtype
+    dtype = _kind_dtype(column) if dtype == pl.Null else dtype
+    return pl.Series(column.field, [at_null.item()] * height, dtype=dtype)
 
 
 def with_person_key(frame: pl.DataFrame, key: str, bsn_field: str = "bsn") -> pl.DataFrame:
@@ -688,26 +895,30 @@ def region_slug(region: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
 
 
-def quality_rows(problems: pl.DataFrame, source: str, file: str) -> pl.DataFrame:
-    """Problems of one file as quality-table rows with a message naming file, row, column."""
+def _quality_message(file: pl.Expr) -> pl.Expr:
     where = (
         pl.when(pl.col("sheet").is_not_null())
-        .then(
-            pl.format("{}, blad '{}', rij {}", pl.lit(file), pl.col("sheet"), pl.col("source_row"))
-        )
-        .otherwise(pl.format("{}, rij {}", pl.lit(file), pl.col("source_row")))
+        .then(pl.format("{}, blad '{}', rij {}", file, pl.col("sheet"), pl.col("source_row")))
+        .otherwise(pl.format("{}, rij {}", file, pl.col("source_row")))
     )
+    return pl.format("{}, kolom '{}': {}", where, pl.col("column"), pl.col("problem"))
+
+
+def quality_rows(problems: pl.DataFrame, source: str, file: str | pl.Expr) -> pl.DataFrame:
+    """Problems as quality-table rows with a message naming file, row and column.
+
+    ``file`` is the file's label, or an expression giving each problem's label.
+    """
+    label = pl.lit(file) if isinstance(file, str) else file
     return problems.select(
         pl.lit(source).alias("source"),
-        pl.lit(file).alias("file"),
+        label.alias("file"),
         "sheet",
         pl.col("source_row").alias("row_number"),
         "column",
         "rule",
-        pl.format("{}, kolom '{}': {}", where, pl.col("column"), pl.col("problem")).alias(
-            "message"
-        ),
-    )
+        _quality_message(label).alias("message"),
+    ).cast(QUALITY_SCHEMA)
 
 
 @dataclass
@@ -720,8 +931,57 @@ class SourceResult:
     warnings: pl.DataFrame
     log_lines: list[str]
 
+    def log_records(self, source: str | None = None) -> list[tuple[str, str]]:
+        """What a run logs about this source: ``(level, line)``.
+
+        A failed file is a warning; a file with something to say (a duplicate, ignored
+        files, extra columns, skipped sheets, rejected rows) gets its own line; the
+        files that loaded without remarks are summed up in one line. Every file is in
+        ``quality.file_ledger`` either way: a line per file of a thousand monthly
+        exports would bury the lines that matter.
+        """
+        records: list[tuple[str, str]] = []
+        plain = 0
+        rows = 0
+        for line in self.log_lines:
+            if " failed: " in line:
+                records.append(("warning", line))
+            elif _is_plain_load(line):
+                plain += 1
+                rows += int(line.rsplit(" loaded: ", 1)[1].split(" ", 1)[0])
+            else:
+                records.append(("info", line))
+        if plain:
+            name = source or (self.ledger.get_column("source")[0] if self.ledger.height else "")
+            records.append(
+                (
+                    "info",
+                    f"{name}: {plain} bestand(en) geladen zonder afgewezen rijen of "
+                    f"bijzonderheden ({rows} rijen); zie quality.file_ledger",
+                )
+            )
+        return records
+
+
+_PLAIN_LOAD = re.compile(r" loaded: (\d+) gelezen, \1 geladen, 0 afgewezen$")
+
+
+def _is_plain_load(line: str) -> bool:
+    return bool(_PLAIN_LOAD.search(line))
+
 
 Parser = Callable[[RawTable, str], Parsed]
+
+
+@dataclass
+class _Candidate:
+    """A file to load: not a duplicate, hashed, in a region folder where needed."""
+
+    order: int  # position among all files of the source (path order)
+    path: Path
+    label: str
+    sha: str
+    region: str | None
 
 
 def ingest_source(
@@ -739,7 +999,8 @@ def ingest_source(
     parsed before (same bytes, same code, same key) is taken from the parse cache
     instead of being read again: the nightly run after one new export re-reads one file.
     """
-    cache = ParseCache(cache_dir, spec, parser, key) if cache_dir else None
+    from nazorg.parse_cache import Batch, ParseCache
+
     if not raw_dir.is_dir():
         # Not "no files": a wrong NAZORG_RAW_DIR (or an unmounted share) must not publish
         # an empty warehouse over the last good one.
@@ -752,145 +1013,258 @@ def ingest_source(
         + ("(Excel-vergrendelbestand)" if p.name.startswith("~$") else "(geen .csv of .xlsx)")
         for p in ignored
     ]
+    labels = [p.relative_to(raw_dir).as_posix() for p in files]
+    with stage("read"), ThreadPoolExecutor(READ_THREADS) as pool:
+        digests = list(pool.map(_sha256_or_error, files))
+    entries = [{c: None for c in LEDGER_SCHEMA} | {"file": f, "source": spec.name} for f in labels]
+    failures: dict[int, str] = {}
+    candidates: list[_Candidate] = []
     seen: dict[str, str] = {}
-    ledger, frames, rejected, warnings = [], [], [], []
-    for path in files:
-        label = path.relative_to(raw_dir).as_posix()
-        entry = {c: None for c in LEDGER_SCHEMA} | {"file": label, "source": spec.name}
-        try:
-            entry["sha256"] = sha256_of(path)
-        except OSError as exc:
+    for order, (path, label, digest) in enumerate(zip(files, labels, digests, strict=True)):
+        if isinstance(digest, OSError):
             # Gone since discovery (moved while the run started) or not readable.
-            problem = f"{label}: het bestand kon niet geopend worden ({type(exc).__name__})"
-            entry |= {"status": "failed", "error": problem}
-            ledger.append(entry)
-            log.append(f"{spec.name}: {label} failed: {problem}")
+            failures[order] = f"{label}: het bestand kon niet geopend worden ({type(digest).__name__})"
             continue
-        if entry["sha256"] in seen:
-            entry["status"] = "duplicate"
-            ledger.append(entry)
-            log.append(
-                f"{spec.name}: {label} duplicate (zelfde inhoud als {seen[entry['sha256']]})"
-            )
+        entries[order]["sha256"] = digest
+        if digest in seen:
+            entries[order]["status"] = "duplicate"
             continue
-        seen[entry["sha256"]] = label
+        seen[digest] = label
         try:
-            region = None
-            if spec.region_from_folder:
-                region = _region_of(path, raw_dir / spec.folder, regions or {}, label)
-            cached = cache.get(entry["sha256"]) if cache else None
-            if cached:
-                raw, parsed = cached
-            else:
-                with stage("read"):
-                    raw = read_file(path, spec, label)
-                with stage("validate"):
-                    parsed = parser(raw, key)
-                if cache:
-                    cache.put(entry["sha256"], raw, parsed)
-        except Exception as exc:  # noqa: BLE001 - one bad file never fails the run
-            problem = exc if isinstance(exc, FileProblem) else _unexpected(label, exc)
-            entry |= {"status": "failed", "error": str(problem)}
-            ledger.append(entry)
-            log.append(f"{spec.name}: {label} failed: {problem}")
+            region = (
+                _region_of(path, raw_dir / spec.folder, regions or {}, label)
+                if spec.region_from_folder
+                else None
+            )
+        except FileProblem as problem:
+            failures[order] = str(problem)
             continue
-        rows = parsed.rows.with_columns(source_file=pl.lit(label))
-        if region is not None:
-            rows = rows.with_columns(region=pl.lit(region))
-        frames.append(rows)
-        rejected.append(quality_rows(parsed.rejected, spec.name, label))
-        warnings.append(quality_rows(parsed.warnings, spec.name, label))
-        n_rejected = parsed.rejected.select("sheet", "source_row").unique().height
-        entry |= {
-            "status": "loaded",
-            "rows_read": raw.frame.height,
-            "rows_loaded": parsed.rows.height,
-            "rows_rejected": n_rejected,
-            "extra_columns": ", ".join(raw.extra_columns) or None,
-        }
-        ledger.append(entry)
-        extra = f"; extra kolommen genegeerd: {entry['extra_columns']}" if raw.extra_columns else ""
-        if raw.skipped_sheets:
-            names = ", ".join(f"'{s}'" for s in raw.skipped_sheets)
-            extra += f"; tabbladen zonder kopregel overgeslagen: {names}"
-        log.append(
-            f"{spec.name}: {label} loaded: {entry['rows_read']} gelezen, "
-            f"{entry['rows_loaded']} geladen, {n_rejected} afgewezen{extra}"
-        )
+        candidates.append(_Candidate(order, path, label, digest, region))
+
+    cache = ParseCache(cache_dir, spec, parser, key) if cache_dir else None
+    batches: list[Batch] = cache.load({c.sha for c in candidates}) if cache else []
+    cached = {sha for batch in batches for sha in batch.shas}
+    to_read = [c for c in candidates if c.sha not in cached]
+    with stage("read"), ThreadPoolExecutor(READ_THREADS) as pool:
+        tables = list(pool.map(lambda c: _read_or_problem(c.path, spec, c.label), to_read))
+    read_ok: list[tuple[_Candidate, RawTable]] = []
+    for candidate, table in zip(to_read, tables, strict=True):
+        if isinstance(table, FileProblem):
+            failures[candidate.order] = str(table)
+        else:
+            read_ok.append((candidate, table))
+    parsed_ok, parse_failures = _parse_batch(parser, read_ok, key)
+    failures |= parse_failures
+    if parsed_ok is not None:
+        batches.append(parsed_ok)
+        if cache:
+            cache.store(parsed_ok)
     if cache:
-        cache.prune()
-    return SourceResult(
-        rows=pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(),
-        ledger=pl.DataFrame(ledger, schema=LEDGER_SCHEMA),
-        rejected=_concat_quality(rejected),
-        warnings=_concat_quality(warnings),
-        log_lines=log,
+        cache.prune({c.sha for c in candidates})
+
+    for order, problem in failures.items():
+        entries[order] |= {"status": "failed", "error": problem}
+    result = _assemble(spec, candidates, batches, failures, entries)
+    for order, entry in enumerate(entries):
+        label = labels[order]
+        if entry["status"] == "duplicate":
+            log.append(f"{spec.name}: {label} duplicate (zelfde inhoud als {seen[entry['sha256']]})")
+        elif entry["status"] == "failed":
+            log.append(f"{spec.name}: {label} failed: {entry['error']}")
+        elif entry["status"] == "loaded":
+            extra = (
+                f"; extra kolommen genegeerd: {entry['extra_columns']}"
+                if entry["extra_columns"]
+                else ""
+            )
+            if entry.get("_skipped"):
+                names = ", ".join(f"'{s}'" for s in entry["_skipped"])
+                extra += f"; tabbladen zonder kopregel overgeslagen: {names}"
+            log.append(
+                f"{spec.name}: {label} loaded: {entry['rows_read']} gelezen, "
+                f"{entry['rows_loaded']} geladen, {entry['rows_rejected']} afgewezen{extra}"
+            )
+    result.ledger = pl.DataFrame(
+        [{c: e[c] for c in LEDGER_SCHEMA} for e in entries], schema=LEDGER_SCHEMA
     )
+    result.log_lines = log
+    return result
 
 
-class ParseCache:
-    """Parsed files by content hash, as Parquet next to the warehouse.
+def _sha256_or_error(path: Path) -> str | OSError:
+    try:
+        return sha256_of(path)
+    except OSError as exc:
+        return exc
 
-    An entry holds what the parser made of a file: pseudonymised rows, rejected rows and
-    warnings (never a BSN or name), plus the counts the ledger needs. Its name covers
-    everything the result depends on: the file's bytes, the code of the framework and of
-    the source's parser, and (a keyed fingerprint of) the pseudonym key — change any of
-    them and the file is parsed again. Entries of files no longer present are removed.
-    """
 
-    def __init__(self, folder: Path, spec: SourceSpec, parser: Parser, key: str) -> None:
-        import inspect
+def _read_or_problem(path: Path, spec: SourceSpec, label: str) -> RawTable | FileProblem:
+    try:
+        return read_file(path, spec, label)
+    except FileProblem as problem:
+        return problem
+    except Exception as exc:  # noqa: BLE001 - one bad file never fails the run
+        return _unexpected(label, exc)
 
-        code = hashlib.sha256()
-        for module in {inspect.getmodule(parser), inspect.getmodule(ParseCache)}:
-            code.update(Path(inspect.getfile(module)).read_bytes())
-        for helper in ("bsn.py", "dates.py", "municipalities.py"):
-            code.update((Path(__file__).parent / helper).read_bytes())
-        code.update(hashlib.sha256(f"{key}|nazorg-cache".encode()).digest())
-        self.version = code.hexdigest()[:16]
-        self.folder = folder / spec.name
-        self.used: set[str] = set()
 
-    def _paths(self, sha: str) -> dict[str, Path]:
-        stem = f"{sha[:32]}-{self.version}"
-        self.used.add(stem)
-        return {part: self.folder / f"{stem}.{part}.parquet" for part in ("rows", "rejected", "warnings", "meta")}
+def _parse_batch(parser: Parser, tables: list[tuple[_Candidate, RawTable]], key: str):
+    """Parse the files read in one go; if the parser fails on the batch, parse them one by
+    one, so that only the file that breaks it fails. Returns (batch or None, failures)."""
+    from nazorg.parse_cache import Batch
 
-    def get(self, sha: str) -> tuple[RawTable, Parsed] | None:
-        paths = self._paths(sha)
-        if not all(p.exists() for p in paths.values()):
-            return None
-        meta = pl.read_parquet(paths["meta"]).row(0, named=True)
-        raw = RawTable(
-            pl.DataFrame({"source_row": pl.Series([None] * meta["rows_read"], dtype=pl.Int64)}),
-            [c for c in (meta["extra_columns"] or "").split("\n") if c],
-            [c for c in (meta["skipped_sheets"] or "").split("\n") if c],
+    if not tables:
+        return None, {}
+    try:
+        return Batch.of_parsed([c.sha for c, _ in tables], _run_parser(parser, tables, key)), {}
+    except Exception:  # noqa: BLE001 - find the file that breaks the parser
+        if len(tables) == 1:
+            candidate = tables[0][0]
+            return None, {candidate.order: str(_unexpected_or_problem(parser, tables[0], key))}
+    good: list[tuple[_Candidate, RawTable]] = []
+    failures: dict[int, str] = {}
+    for item in tables:
+        try:
+            _run_parser(parser, [item], key)
+            good.append(item)
+        except Exception:  # noqa: BLE001
+            failures[item[0].order] = str(_unexpected_or_problem(parser, item, key))
+    if not good:
+        return None, failures
+    return Batch.of_parsed([c.sha for c, _ in good], _run_parser(parser, good, key)), failures
+
+
+def _unexpected_or_problem(parser: Parser, item: tuple[_Candidate, RawTable], key: str):
+    try:
+        _run_parser(parser, [item], key)
+    except FileProblem as problem:
+        return problem
+    except Exception as exc:  # noqa: BLE001
+        return _unexpected(item[0].label, exc)
+    return _unexpected(item[0].label, RuntimeError())
+
+
+def _run_parser(parser: Parser, tables: list[tuple[_Candidate, RawTable]], key: str) -> Parsed:
+    frames = [
+        table.frame.with_columns(
+            pl.lit(i, pl.Int32).alias(FILE), pl.int_range(pl.len(), dtype=pl.UInt32).alias(POS)
         )
-        parsed = Parsed(*(pl.read_parquet(paths[part]) for part in ("rows", "rejected", "warnings")))
-        return raw, parsed
+        for i, (_, table) in enumerate(tables)
+    ]
+    extra = [e for _, t in tables for e in t.extra_columns]
+    raw = RawTable(pl.concat(frames, how="diagonal_relaxed"), extra)
+    parsed = parser(raw, key)
+    frames_out = []
+    for frame in (parsed.rows, parsed.rejected, parsed.warnings):
+        if FILE not in frame.columns:
+            if len(tables) > 1:
+                raise ValueError("parser output without _file for a batch of files")
+            frame = frame.with_columns(pl.lit(0, pl.Int32).alias(FILE))
+        frames_out.append(frame)
+    rows, rejected, warnings = frames_out
+    if POS not in rows.columns:
+        raise ValueError("parser output without _pos")
+    meta = pl.DataFrame(
+        {
+            FILE: pl.Series(range(len(tables)), dtype=pl.Int32),
+            "rows_read": [t.frame.height for _, t in tables],
+            "extra_columns": [", ".join(t.extra_columns) or None for _, t in tables],
+            "skipped_sheets": ["\n".join(t.skipped_sheets) or None for _, t in tables],
+        },
+        schema={
+            FILE: pl.Int32,
+            "rows_read": pl.Int64,
+            "extra_columns": pl.Utf8,
+            "skipped_sheets": pl.Utf8,
+        },
+    )
+    return Parsed(rows, rejected.cast(PROBLEM_SCHEMA), warnings.cast(PROBLEM_SCHEMA)), meta
 
-    def put(self, sha: str, raw: RawTable, parsed: Parsed) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        meta = pl.DataFrame(
-            {
-                "rows_read": [raw.frame.height],
-                "extra_columns": ["\n".join(raw.extra_columns)],
-                "skipped_sheets": ["\n".join(raw.skipped_sheets)],
-            }
+
+def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
+    """The rows and quality rows of every loaded file, in file order, from the batches
+    (cached and new) that hold them; the ledger counts filled in."""
+    loaded = [c for c in candidates if c.order not in failures]
+    by_sha = {c.sha: c for c in loaded}
+    rows, rejected, warnings, metas = [], [], [], []
+    taken: set[str] = set()
+    for batch in batches:
+        # Map the batch's file index to the file's place in this run (or drop it).
+        index = [
+            (i, by_sha[sha].order)
+            for i, sha in enumerate(batch.shas)
+            if sha in by_sha and sha not in taken
+        ]
+        taken |= {batch.shas[i] for i, _ in index}
+        if not index:
+            continue
+        old = pl.Series([i for i, _ in index], dtype=pl.Int32)
+        new = pl.Series([o for _, o in index], dtype=pl.Int32)
+
+        def remap(frame: pl.DataFrame, old=old, new=new) -> pl.DataFrame:
+            return frame.filter(pl.col(FILE).is_in(old.implode())).with_columns(
+                pl.col(FILE).replace_strict(old, new, return_dtype=pl.Int32)
+            )
+
+        rows.append(remap(batch.parsed.rows))
+        rejected.append(remap(batch.parsed.rejected))
+        warnings.append(remap(batch.parsed.warnings))
+        metas.append(remap(batch.meta))
+    if not loaded:
+        return SourceResult(
+            rows=pl.DataFrame(),
+            ledger=pl.DataFrame(schema=LEDGER_SCHEMA),
+            rejected=pl.DataFrame(schema=QUALITY_SCHEMA),
+            warnings=pl.DataFrame(schema=QUALITY_SCHEMA),
+            log_lines=[],
         )
-        paths = self._paths(sha)
-        # The meta file is written last: an entry without it is incomplete and ignored.
-        for part, frame in (("rows", parsed.rows), ("rejected", parsed.rejected), ("warnings", parsed.warnings), ("meta", meta)):
-            temporary = paths[part].with_suffix(".tmp")
-            frame.write_parquet(temporary)
-            temporary.replace(paths[part])
+    files = pl.DataFrame(
+        {
+            FILE: pl.Series([c.order for c in loaded], dtype=pl.Int32),
+            "source_file": [c.label for c in loaded],
+            "region": pl.Series([c.region for c in loaded], dtype=pl.Utf8),
+        }
+    )
+    all_rows = pl.concat(rows, how="diagonal_relaxed").sort(FILE, POS)
+    labelled = all_rows.join(
+        files.select(FILE, "source_file", *(["region"] if spec.region_from_folder else [])),
+        on=FILE,
+        how="left",
+        maintain_order="left",
+    )
+    quality_files = files.select(FILE, "source_file")
 
-    def prune(self) -> None:
-        if not self.folder.is_dir():
-            return
-        for path in self.folder.glob("*.parquet"):
-            if path.name.split(".")[0] not in self.used:
-                path.unlink(missing_ok=True)
+    def quality(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        problems = pl.concat(frames) if frames else empty_problems()
+        if problems.height == 0:
+            return pl.DataFrame(schema=QUALITY_SCHEMA)
+        problems = problems.sort(FILE, "sheet", "source_row", nulls_last=False).join(
+            quality_files, on=FILE, how="left", maintain_order="left"
+        )
+        return quality_rows(problems, spec.name, pl.col("source_file"))
+
+    quality_rejected = quality(rejected)
+    meta = pl.concat(metas)
+    loaded_counts = dict(all_rows.group_by(FILE).len().iter_rows())
+    rejected_all = pl.concat(rejected) if rejected else empty_problems()
+    rejected_counts = dict(
+        rejected_all.select(FILE, "sheet", "source_row").unique().group_by(FILE).len().iter_rows()
+    )
+    for order, rows_read, extra, skipped in meta.iter_rows():
+        entries[order] |= {
+            "status": "loaded",
+            "rows_read": rows_read,
+            "rows_loaded": loaded_counts.get(order, 0),
+            "rows_rejected": rejected_counts.get(order, 0),
+            "extra_columns": extra,
+            "_skipped": [s for s in (skipped or "").split("\n") if s],
+        }
+    return SourceResult(
+        rows=labelled.drop(FILE, POS),
+        ledger=pl.DataFrame(schema=LEDGER_SCHEMA),  # filled in by the caller
+        rejected=quality_rejected,
+        warnings=quality(warnings),
+        log_lines=[],
+    )
 
 
 def _unexpected(label: str, exc: Exception) -> FileProblem:
@@ -901,11 +1275,6 @@ def _unexpected(label: str, exc: Exception) -> FileProblem:
         f"({type(exc).__name__}); controleer of het een gewone export is en meld het "
         "bestand aan de beheerder van de pipeline"
     )
-
-
-def _concat_quality(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    frames = [f for f in frames if f.height]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
 
 
 def _region_of(path: Path, source_dir: Path, regions: dict[str, str], label: str) -> str:

@@ -9,6 +9,7 @@ seeing the old snapshot; a killed run leaves it as it was.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -85,13 +86,32 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
 
 
 def publish(work_file: Path, published: Path) -> None:
-    """Copy the work file to ``<published>.tmp`` and rename it over the published file.
+    """Put the finished work file in place of the published file, atomically.
 
-    ``COPY FROM DATABASE`` keeps the COMMENT ON descriptions. The rename is atomic on
-    Linux: readers see either the old file or the new one, never a half-built one.
+    The work file is the run's private, complete warehouse: it is checkpointed (no
+    write-ahead log left beside it), flushed to disk and renamed over the published
+    file. The rename is atomic on Linux: a reader sees either the old file or the new
+    one, never a half-built one, and a reader that has the old file open keeps reading
+    it. Afterwards the work file is gone (it *is* the published file).
     """
     with stage("publish"):
-        _copy_and_rename(work_file, published)
+        published.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(published)
+        con = duckdb.connect(str(work_file))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        with work_file.open("rb") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.replace(work_file, published)
+        except OSError:
+            # Another file system (a work folder mounted elsewhere): copy next to the
+            # published file first, so that the rename itself stays atomic.
+            _copy_and_rename(work_file, published)
+            work_file.unlink(missing_ok=True)
+        _fsync_directory(published.parent)
 
 
 # A temporary copy this old belongs to a run that was killed while publishing.
@@ -99,28 +119,16 @@ STALE_TEMPORARY_SECONDS = 3600
 
 
 def _copy_and_rename(work_file: Path, published: Path) -> None:
-    published.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(published)
     # A name of its own: two runs publishing at once (a manual run next to the daemon's)
     # must never rename each other's half-written copy into place.
     temporary = published.with_name(f"{published.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        con = duckdb.connect()
-        try:
-            con.execute(f"ATTACH {_literal(str(work_file))} AS work (READ_ONLY)")
-            con.execute(f"ATTACH {_literal(str(temporary))} AS snapshot")
-            con.execute("COPY FROM DATABASE work TO snapshot")
-            con.execute("DETACH snapshot")
-            con.execute("DETACH work")
-        finally:
-            con.close()
+        shutil.copyfile(work_file, temporary)
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, published)
     finally:
         temporary.unlink(missing_ok=True)
-        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
-    _fsync_directory(published.parent)
 
 
 def remove_stale_temporaries(published: Path, max_age: float = STALE_TEMPORARY_SECONDS) -> None:

@@ -92,3 +92,20 @@ class ReleasesWithoutMunicipality(TableModel):
     class Config:
         name = "quality.releases_without_municipality"
         description = "Ontslagen die in geen gemeente te plaatsen zijn, per jaar."
+
+
+class TableBuilds(TableModel):
+    table_name: str = pa.Field(unique=True, description="Tabel (schema.tabel).")
+    inputs: str = pa.Field(
+        description="Vingerafdruk van alles waaruit de tabel is gebouwd: code, sleutel (niet de sleutel zelf), invoerbestanden, query of instellingen, en de inhoud van de tabellen die ze leest."
+    )
+    content: str = pa.Field(
+        description="Vingerafdruk van de inhoud; tabellen die deze tabel lezen, rekenen daarmee."
+    )
+    run_id: str = pa.Field(description="Dagster-run die de tabel zo heeft gebouwd.")
+    built_at: object = pa.Field(description="Tijdstip van die build (UTC).")
+    rows: int | None = pa.Field(nullable=True, ge=0, description="Aantal rijen na de build.")
+
+    class Config:
+        name = "quality.table_builds"
+        description = "Per tabel de run die haar heeft gebouwd en waaruit; een run bouwt een tabel alleen opnieuw als iets daarvan veranderd is (het resultaat is gelijk aan een volledige herbouw)."

@@ -635,9 +635,9 @@ TAMPER = {
 
 @pytest.mark.parametrize("check", sorted(TAMPER))
 def test_cross_table_checks_pass_on_the_demo_and_catch_a_tampered_figure(demo_warehouse, check):
-    from assets.checks import CROSS_TABLE_CHECKS
+    from assets.checks import sql_check
 
-    (query,) = [q for _, name, _, q, _ in CROSS_TABLE_CHECKS if name == check]
+    query = sql_check(check).query
     assert demo_warehouse.execute(query).fetchall() == []
     con = duckdb.connect()
     try:

@@ -503,14 +503,11 @@ def test_assets_write_the_tables_and_record_the_parameters(tmp_path):
 
     resource = NazorgWarehouse(raw_dir=str(raw), warehouse=str(published), pseudonym_key=TEST_KEY)
     result = dg.materialize(
-        [
-            staging.cohort_sample,
-            kpi.reach_funnel,
-            kpi.cohort_mkba,
-            kpi.cohort_outcomes,
-            kpi.reach_funnel_nested,
-            kpi.cohort_benefit_summary_matches_funnel,
-        ],
+        [staging.cohort_sample, kpi.kpi_tables, kpi.cohort_mkba],
+        selection=dg.AssetSelection.assets(
+            ["staging", "cohort_sample"], ["kpi", "reach_funnel"], ["kpi", "cohort_outcomes"]
+        )
+        | dg.AssetSelection.assets(*kpi.cohort_mkba.keys),
         resources={"nazorg": resource},
         run_config={
             "ops": {"cohort_mkba": {"config": {"cost_per_offence": 2000, "bootstrap_draws": 300}}}

@@ -363,12 +363,15 @@ def _warehouse(tmp_path: Path, episodes: list[dict], cases: list[dict] | None) -
     return path
 
 
+REDETENTION = dg.AssetKey(["kpi", "redetention"])
+
+
 def _materialize(path: Path, selection=None) -> dg.ExecuteInProcessResult:
-    from assets.kpi import redetention, redetention_groups_add_up
+    from assets.kpi import kpi_tables
 
     return dg.materialize(
-        [redetention, redetention_groups_add_up],
-        selection=selection,
+        [kpi_tables],
+        selection=selection or [REDETENTION],
         resources={"nazorg": NazorgWarehouse(warehouse=str(path))},
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -389,9 +392,9 @@ def test_asset_without_staging_cases_counts_everyone_as_regular(tmp_path):
     path = _warehouse(tmp_path, episodes, cases=None)
     result = _materialize(path)
     assert result.success
-    (materialization,) = result.asset_materializations_for_node("kpi__redetention")
-    assert materialization.metadata["cases_read"].value is False
-    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
+    (materialization,) = result.asset_materializations_for_node("kpi_tables")
+    assert materialization.asset_key == REDETENTION
+    assert all(e.passed for e in result.get_asset_check_evaluations())
     table = _work_table(path, result)
     assert sorted(table["group"]) == ["all", "regular"]
     assert row(table, ML, 2020)["redetained_2y"] == 1
@@ -402,10 +405,10 @@ def test_asset_with_staging_cases_and_the_groups_check_passes(tmp_path):
     path = _warehouse(tmp_path, episodes, cases=[case("a", D(2020, 4, 1))])
     result = _materialize(path)
     assert result.success
-    (materialization,) = result.asset_materializations_for_node("kpi__redetention")
-    assert materialization.metadata["cases_read"].value is True
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.check_name == "groups_add_up" and evaluation.passed
+    (materialization,) = result.asset_materializations_for_node("kpi_tables")
+    assert materialization.asset_key == REDETENTION
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {"groups_add_up": True, "matches_schema": True}
     assert sorted(_work_table(path, result)["group"]) == ["all", "nazorg_plus", "regular"]
 
 
@@ -416,9 +419,9 @@ def test_groups_check_fails_when_all_is_not_the_sum(tmp_path):
     replace_table_from_sql(con, Redetention, sql("kpi_redetention"))
     con.execute("""UPDATE kpi.redetention SET released_persons = 3 WHERE "group" = 'all'""")
     con.close()
-    from assets.kpi import redetention_groups_add_up
-
-    result = _materialize(path, selection=dg.AssetSelection.checks(redetention_groups_add_up))
+    result = _materialize(
+        path, selection=dg.AssetSelection.checks(dg.AssetCheckKey(REDETENTION, "groups_add_up"))
+    )
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed
     assert evaluation.metadata["offending_rows"].value == 1

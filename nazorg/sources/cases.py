@@ -23,6 +23,7 @@ import re
 import polars as pl
 
 from nazorg.ingest import (
+    FILE,
     PROBLEM_SCHEMA,
     QUALITY_SCHEMA,
     Column,
@@ -32,7 +33,6 @@ from nazorg.ingest import (
     apply_columns,
     empty_problems,
     region_slug,
-    with_person_key,
 )
 from nazorg.municipalities import OVERIG, load_reference, resolve
 
@@ -166,6 +166,7 @@ def case_key(expr: pl.Expr) -> pl.Expr:
 
 def _problems(frame: pl.DataFrame, column: str, rule: str, problem: pl.Expr) -> pl.DataFrame:
     return frame.select(
+        pl.col(FILE).cast(pl.Int32),
         pl.col("source_row").cast(pl.Int64),
         pl.col("sheet").cast(pl.Utf8),
         pl.lit(column).alias("column"),
@@ -177,18 +178,20 @@ def _problems(frame: pl.DataFrame, column: str, rule: str, problem: pl.Expr) -> 
 def reject_duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Within one file a ``Casusnummer`` is one case: the first row (in sheet and row
     order) loads, every later row with the same number is rejected with a message that
-    names where the first one is."""
+    names where the first one is. (``good`` may hold several files: ``_file`` keeps
+    them apart.)"""
     keys = good.select(case_key(pl.col("case_number"))).to_series()
-    if not keys.is_duplicated().any():
+    per_file = pl.struct(pl.col(FILE), keys.alias("_key"))
+    if not good.select(per_file.is_duplicated().any()).item():
         # The usual file: no number twice, nothing to group.
         return good, _problems(good.clear(), "Casusnummer", "duplicate_case_number", pl.lit(""))
     indexed = good.with_row_index("_i").with_columns(_key=keys)
-    first = indexed.group_by("_key").agg(
+    first = indexed.group_by(FILE, "_key").agg(
         pl.col("_i").min().alias("_first_i"),
         pl.col("sheet").sort_by("_i").first().alias("_first_sheet"),
         pl.col("source_row").sort_by("_i").first().alias("_first_row"),
     )
-    joined = indexed.join(first, on="_key", how="left", maintain_order="left")
+    joined = indexed.join(first, on=[FILE, "_key"], how="left", maintain_order="left")
     duplicate = pl.col("_i") > pl.col("_first_i")
     where_first = (
         pl.when(pl.col("_first_sheet").is_not_null())
@@ -300,11 +303,11 @@ def sheet_year_warnings(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def parse_cases(raw: RawTable, key: str) -> Parsed:
-    """One file of the register: typed, de-duplicated, placed and pseudonymised rows."""
+    """Files of the register: typed, de-duplicated per file, placed and pseudonymised rows."""
     frame = raw.frame
     if "case_number" in frame.columns:
         frame = frame.with_columns(case_number=normalise_case_number(pl.col("case_number")))
-    good, rejected = apply_columns(canonical_choices(frame), CASES)
+    good, rejected = apply_columns(canonical_choices(frame), CASES, key=key)
     good, duplicates = reject_duplicates(good)
     good, municipality_warnings = place_municipality(good)
     good, trajectory = trajectory_warnings(good)
@@ -313,13 +316,11 @@ def parse_cases(raw: RawTable, key: str) -> Parsed:
     ).cast(PROBLEM_SCHEMA)
     rejected = (
         pl.concat([rejected, duplicates.cast(PROBLEM_SCHEMA)])
-        .sort("sheet", "source_row", nulls_last=False)
+        .sort(FILE, "sheet", "source_row", nulls_last=False)
         .cast(PROBLEM_SCHEMA)
     )
-    warnings = warnings.sort("sheet", "source_row", nulls_last=False)
-    return Parsed(
-        with_person_key(good, key), rejected, warnings if warnings.height else empty_problems()
-    )
+    warnings = warnings.sort(FILE, "sheet", "source_row", nulls_last=False)
+    return Parsed(good, rejected, warnings if warnings.height else empty_problems())
 
 
 # --------------------------------------------------------------------------- all files

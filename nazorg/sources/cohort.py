@@ -29,7 +29,7 @@ from __future__ import annotations
 import polars as pl
 
 from nazorg.ingest import (
-    PROBLEM_SCHEMA,
+    FILE,
     QUALITY_SCHEMA,
     Column,
     Parsed,
@@ -97,7 +97,8 @@ COHORT_RULES = (
         "Casusnummer",
         "duplicate_case_number",
         "dit Casusnummer staat eerder in dit bestand; de rij is niet geladen",
-        lambda: pl.int_range(pl.len()).over(_case_key()) > 0,
+        # In one file: the batch holds many files, told apart by _file.
+        lambda: pl.int_range(pl.len()).over(pl.col(FILE), _case_key()) > 0,
     ),
     Rule(
         "Recidive",
@@ -179,8 +180,8 @@ def _problems_per_file(rows: pl.DataFrame, column: str, rule: str, problem: pl.E
             pl.col("sheet").cast(pl.Utf8),
             pl.lit(column).alias("column"),
             pl.lit(rule).alias("rule"),
-            problem.alias("problem"),
-        ).cast(PROBLEM_SCHEMA)
+            problem.cast(pl.Utf8).alias("problem"),
+        )
         yield file, quality_rows(problems, COHORT.name, file)
 
 

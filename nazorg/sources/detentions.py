@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from nazorg.ingest import Column, Parsed, RawTable, Rule, SourceSpec, apply_columns, with_person_key
+from nazorg.ingest import Column, Parsed, RawTable, Rule, SourceSpec, apply_columns
 from nazorg.municipalities import resolve
 
 # Soort melding: two vocabularies for the same events.
@@ -143,20 +143,20 @@ def _birth_year(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def parse_justid(raw: RawTable, key: str) -> Parsed:
-    good, rejected = apply_columns(raw.frame, JUSTID, JUSTID_RULES)
+    good, rejected = apply_columns(raw.frame, JUSTID, JUSTID_RULES, key=key)
     good = good.with_columns(
         notification_kind=pl.col("notification_kind")
         .str.to_lowercase()
         .replace_strict(NOTIFICATION_KINDS),
         municipality_raw=pl.coalesce("municipality_code_raw", "municipality_name_raw"),
     ).drop("municipality_code_raw", "municipality_name_raw")
-    return Parsed(with_person_key(_birth_year(good), key), rejected, rejected.clear())
+    return Parsed(_birth_year(good), rejected, rejected.clear())
 
 
 def parse_dpan(raw: RawTable, key: str) -> Parsed:
-    good, rejected = apply_columns(raw.frame, DPAN, DPAN_RULES)
+    good, rejected = apply_columns(raw.frame, DPAN, DPAN_RULES, key=key)
     good = good.rename({"municipality_name_raw": "municipality_raw"})
-    return Parsed(with_person_key(_birth_year(good), key), rejected, rejected.clear())
+    return Parsed(_birth_year(good), rejected, rejected.clear())
 
 
 EPISODE_KEY = ["person_key", "admission_date"]

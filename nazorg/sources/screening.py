@@ -31,7 +31,6 @@ from nazorg.ingest import (
     RawTable,
     SourceSpec,
     apply_columns,
-    with_person_key,
 )
 
 # The six life domains ("leefgebieden") in the order of the form and of the KPI tables.
@@ -98,39 +97,24 @@ SCREENING_SCHEMA = {
 
 
 def parse_screening(raw: RawTable, key: str) -> Parsed:
-    """Type the columns of one file; count the explicit ``Onbekend`` answers per form."""
-    good, rejected = apply_columns(raw.frame, SCREENING)
+    """Type the columns of the files; count the explicit ``Onbekend`` answers per form."""
     present = [f for f in WISH_FIELDS if f in raw.frame.columns]
-    unknown_domains = pl.sum_horizontal(
-        [
-            pl.col(f).str.strip_chars().str.to_lowercase().is_in(UNKNOWN).fill_null(False)
-            for f in present
-        ]
-        or [pl.lit(0)]
-    ).cast(pl.Int64)
-    answered_domains = pl.sum_horizontal([pl.col(f).is_not_null() for f in WISH_FIELDS]).cast(
-        pl.Int64
+    frame = raw.frame.with_columns(
+        unknown_domains=pl.sum_horizontal(
+            [
+                pl.col(f).str.strip_chars().str.to_lowercase().is_in(UNKNOWN).fill_null(False)
+                for f in present
+            ]
+            or [pl.lit(0)]
+        ).cast(pl.Int64)
     )
-    if good.height == raw.frame.height:
-        # Nothing rejected: the typed rows are the raw rows in the same order (typing
-        # only filters), so the count is taken row by row without a join.
-        good = good.with_columns(
-            raw.frame.with_columns(unknown_domains=unknown_domains).get_column("unknown_domains"),
-            answered_domains=answered_domains,
+    good, rejected = apply_columns(frame, SCREENING, key=key, keep=["unknown_domains"])
+    good = good.with_columns(
+        answered_domains=pl.sum_horizontal([pl.col(f).is_not_null() for f in WISH_FIELDS]).cast(
+            pl.Int64
         )
-    else:
-        unknown = raw.frame.select(
-            "source_row", pl.col("sheet").fill_null(""), unknown_domains=unknown_domains
-        )
-        good = (
-            good.with_columns(pl.col("sheet").fill_null(""))
-            .join(unknown, on=["source_row", "sheet"], how="left", maintain_order="left")
-            .with_columns(
-                pl.when(pl.col("sheet") != "").then(pl.col("sheet")).alias("sheet"),
-                answered_domains=answered_domains,
-            )
-        )
-    return Parsed(with_person_key(good, key), rejected, rejected.clear())
+    )
+    return Parsed(good, rejected, rejected.clear())
 
 
 def link_forms(forms: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,161 @@
+"""Which tables a run must rebuild: fingerprints of what each table is made from.
+
+Every run produces a complete warehouse that reflects the files in ``raw/``; it may
+reuse the work of earlier runs as long as the result is identical to a full rebuild
+(warehouse.md). A table is a deterministic function of its inputs, so a run rebuilds a
+table only when one of them changed:
+
+* the code (every module, SQL file and reference list of the pipeline, and the versions
+  of the libraries that compute: :func:`code_fingerprint`);
+* the pseudonym key (a keyed fingerprint of it, never the key);
+* what the table is made of: the exports of its sources (path and SHA-256 of every
+  file) for a staging table, the exact SQL or the run configuration where it has one;
+* the **content** of the tables it reads (:func:`content_fingerprint`), so that a KPI
+  whose inputs were rebuilt but came out the same is not rebuilt either.
+
+The fingerprints live in the warehouse itself, in ``quality.table_builds``, next to
+the tables they describe: a run starts from a copy of the published warehouse, so a
+table and its fingerprint always come from the same build. A warehouse without them
+(the first run, or one deleted by hand) simply rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import fastexcel
+import pandera
+import polars as pl
+
+from nazorg.ingest import discover, sha256_of
+from nazorg.warehouse import table_exists
+
+REPO = Path(__file__).resolve().parent.parent
+# Everything that decides what a table holds. (The demo generator and the benchmark
+# decide nothing about a warehouse; leaving them out keeps their edits cheap.)
+CODE_FOLDERS = ("nazorg", "assets", "schemas", "pipelines", "warehouse/sql")
+CODE_SUFFIXES = (".py", ".sql", ".csv")
+NOT_CODE = ("nazorg/demo/", "nazorg/bench")
+
+BUILDS_TABLE = "quality.table_builds"
+BUILDS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (
+    table_name VARCHAR PRIMARY KEY,
+    inputs VARCHAR NOT NULL,
+    content VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    built_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    rows BIGINT
+)
+"""
+
+
+@cache
+def code_fingerprint() -> str:
+    """SHA-256 over the pipeline's code and the versions of the libraries it computes with."""
+    digest = hashlib.sha256()
+    for folder in CODE_FOLDERS:
+        for path in sorted((REPO / folder).rglob("*")):
+            relative = path.relative_to(REPO).as_posix()
+            if path.suffix in CODE_SUFFIXES and not relative.startswith(NOT_CODE):
+                digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = f"polars {pl.__version__} duckdb {duckdb.__version__} "
+    versions += f"pandera {pandera.__version__} fastexcel {fastexcel.__version__}"
+    digest.update(versions.encode())
+    return digest.hexdigest()
+
+
+def key_fingerprint(key: str) -> str:
+    """Changes with the pseudonym key without revealing it."""
+    return hashlib.sha256(f"nazorg-build|{key}".encode()).hexdigest()
+
+
+def files_fingerprint(raw_dir: Path, folders: Iterable[str]) -> str:
+    """Path and SHA-256 of every file a source would read (what the run reflects)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        files, ignored = discover(raw_dir / folder)
+        for path in [*files, *ignored]:
+            relative = path.relative_to(raw_dir).as_posix()
+            try:
+                signature = sha256_of(path) if path in files else "ignored"
+            except OSError as exc:  # unreadable now: a failed file, and a change later
+                signature = f"unreadable {type(exc).__name__}"
+            digest.update(f"{relative}\0{signature}\n".encode())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(
+    con: duckdb.DuckDBPyConnection, *, key: str, upstream: Iterable[str] = (), extra: str = ""
+) -> str:
+    """The fingerprint of one build: code, key, what it is made of, the upstream content.
+
+    An upstream table that has no recorded content (it was never built) makes the
+    fingerprint unique, so the table is rebuilt.
+    """
+    contents = stored_contents(con)
+    parts = [code_fingerprint(), key_fingerprint(key), extra]
+    for table in sorted(upstream):
+        parts.append(f"{table}={contents.get(table, 'unbuilt-' + dt.datetime.now().isoformat())}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def stored_contents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if not table_exists(con, BUILDS_TABLE):
+        return {}
+    return dict(con.execute(f"SELECT table_name, content FROM {BUILDS_TABLE}").fetchall())
+
+
+def previous_build(con: duckdb.DuckDBPyConnection, table: str, inputs: str) -> str | None:
+    """The run that built ``table`` from exactly these inputs, if the table is still there."""
+    if not (table_exists(con, BUILDS_TABLE) and table_exists(con, table)):
+        return None
+    found = con.execute(
+        f"SELECT run_id FROM {BUILDS_TABLE} WHERE table_name = ? AND inputs = ?", [table, inputs]
+    ).fetchall()
+    return found[0][0] if found else None
+
+
+def content_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A fingerprint of what a (small) table holds, independent of row order."""
+    (value,) = con.execute(
+        f"SELECT md5(coalesce(string_agg(row_text, chr(10) ORDER BY row_text), '')) "
+        f"FROM (SELECT CAST(t AS VARCHAR) AS row_text FROM {table} t)"
+    ).fetchone()
+    return value
+
+
+def record_build(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    inputs: str,
+    run_id: str,
+    content: str | None = None,
+) -> str:
+    """Remember how ``table`` was just built; return its content fingerprint.
+
+    Without ``content``, the table's content is fingerprinted (fine for KPI tables of a
+    few thousand rows); a staging table passes its inputs fingerprint instead, which
+    determines its content just as well and costs nothing to compute.
+    """
+    content = content or content_fingerprint(con, table)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(BUILDS_DDL)
+    con.execute(
+        f"INSERT OR REPLACE INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+        [table, inputs, content, run_id, dt.datetime.now(dt.UTC), rows],
+    )
+    return content
+
+
+def config_text(config: object) -> str:
+    """Run configuration as stable text for a fingerprint."""
+    dump = config.model_dump() if hasattr(config, "model_dump") else config
+    return json.dumps(dump, sort_keys=True, default=str)
