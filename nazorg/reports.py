@@ -449,6 +449,11 @@ HEADER_WIDTH = 18
 MIN_WIDTH = 8
 BOLD = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
+# Made once: an Alignment per cell cost more than writing the cell's value.
+GROUP_ALIGNMENT = Alignment(horizontal="center")  # a year or group over its columns
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")
+RIGHT = Alignment(horizontal="right")  # '<5', 'x' and '-' in a numeric column
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")  # long text
 FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
@@ -662,7 +667,7 @@ class SheetWriter:
             for text, first, span in table.groups:
                 cell = ws.cell(self.row, first + 1, text)
                 cell.font = BOLD
-                cell.alignment = Alignment(horizontal="center")
+                cell.alignment = GROUP_ALIGNMENT
                 if span > 1:
                     ws.merge_cells(
                         start_row=self.row,
@@ -675,7 +680,7 @@ class SheetWriter:
         for ci, header in enumerate(table.headers):
             cell = ws.cell(header_row, ci + 1, header)
             cell.font = BOLD
-            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+            cell.alignment = HEADER_ALIGNMENT
             self._track(ci, _header_width(header))
         for ri, values in enumerate(table.rows):
             excel_row = header_row + 1 + ri
@@ -685,9 +690,9 @@ class SheetWriter:
                 if _is_number(value):
                     cell.number_format = FORMATS[kind]
                 elif isinstance(value, str) and kind in NUMERIC_KINDS:
-                    cell.alignment = Alignment(horizontal="right")
+                    cell.alignment = RIGHT
                 elif isinstance(value, str) and len(value) > MAX_WIDTH:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    cell.alignment = WRAP_TOP
                 if ri in table.bold_rows:
                     cell.font = BOLD
                 self._track(ci, _display_width(value, kind))
