@@ -12,6 +12,12 @@ Small-cell suppression (``suppression_threshold=N``) hides counts ``0 < count < 
 hidden cell, the next smallest cell of that row or column is hidden as well (shown as
 ``x``). Money and ratios of the MKBA are never suppressed.
 
+The Datakwaliteit sheet is the same in every workbook and its size does not grow with
+the data: rejected rows and warnings are counted per (file, column, rule) in DuckDB
+and only the largest groups are listed (``ISSUE_GROUP_LIMIT``), and beyond
+``LEDGER_DETAIL_LIMIT`` files the ledger lists only the files that need attention and
+sums the others per source. The full lists stay in the ``quality`` tables.
+
 The files are deterministic: fixed document timestamps and fixed zip entry times, so
 two runs on the same warehouse (and the same ``run_info``) give byte-identical files.
 """
@@ -23,7 +29,6 @@ import io
 import math
 import os
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -444,6 +449,11 @@ HEADER_WIDTH = 18
 MIN_WIDTH = 8
 BOLD = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
+# Made once: an Alignment per cell cost more than writing the cell's value.
+GROUP_ALIGNMENT = Alignment(horizontal="center")  # a year or group over its columns
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")
+RIGHT = Alignment(horizontal="right")  # '<5', 'x' and '-' in a numeric column
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")  # long text
 FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
@@ -657,7 +667,7 @@ class SheetWriter:
             for text, first, span in table.groups:
                 cell = ws.cell(self.row, first + 1, text)
                 cell.font = BOLD
-                cell.alignment = Alignment(horizontal="center")
+                cell.alignment = GROUP_ALIGNMENT
                 if span > 1:
                     ws.merge_cells(
                         start_row=self.row,
@@ -670,7 +680,7 @@ class SheetWriter:
         for ci, header in enumerate(table.headers):
             cell = ws.cell(header_row, ci + 1, header)
             cell.font = BOLD
-            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+            cell.alignment = HEADER_ALIGNMENT
             self._track(ci, _header_width(header))
         for ri, values in enumerate(table.rows):
             excel_row = header_row + 1 + ri
@@ -680,9 +690,9 @@ class SheetWriter:
                 if _is_number(value):
                     cell.number_format = FORMATS[kind]
                 elif isinstance(value, str) and kind in NUMERIC_KINDS:
-                    cell.alignment = Alignment(horizontal="right")
+                    cell.alignment = RIGHT
                 elif isinstance(value, str) and len(value) > MAX_WIDTH:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    cell.alignment = WRAP_TOP
                 if ri in table.bold_rows:
                     cell.font = BOLD
                 self._track(ci, _display_width(value, kind))
@@ -1373,63 +1383,131 @@ def write_definitions_sheet(sw: SheetWriter, threshold: int | None) -> None:
 
 # --- 9. Datakwaliteit ---------------------------------------------------------------
 
+#: Rejected rows and warnings are listed per (file, column, rule) with the number of rows
+#: and one example message, largest group first. A national run with a systematic
+#: problem (an unknown municipality in every daily export) has thousands of groups and
+#: hundreds of thousands of rows; nobody reads that in a workbook, and writing it made
+#: the reports step take minutes. Fifty groups fit on two printed pages and, sorted by
+#: size, cover nearly every row; the rest is counted in one line that points to the
+#: full table in the warehouse.
+ISSUE_GROUP_LIMIT = 50
 
-def _grouped(records: list[dict]) -> list[dict]:
-    """(file, column, rule, message) with the number of rows."""
-    counts = Counter(
-        (r.get("file"), r.get("column"), r.get("rule"), r.get("message")) for r in records
-    )
-    keys = sorted(counts, key=lambda k: tuple(str(x) for x in k))
-    return [
-        {"file": k[0], "column": k[1], "rule": k[2], "message": k[3], "rows": counts[k]}
-        for k in keys
-    ]
+#: Up to this many files the ledger lists every file, as it always did (a national run
+#: reads about 200: ten years of JustID exports, 25 case registrations, the cohorts and
+#: the screening files). Beyond it (years of daily exports) a file-by-file list hides
+#: the few files that need attention, so only those are listed, capped at the same
+#: number, and the loaded files without rejected rows are summarised per source.
+LEDGER_DETAIL_LIMIT = 200
 
+_ISSUE_TABLES = {
+    "quality.rejected_rows": "Afgewezen rijen, naar bestand, kolom en regel",
+    "quality.row_warnings": (
+        "Geladen rijen met een waarschuwing (veld terzijde gelegd), naar bestand, kolom en regel"
+    ),
+}
 
 _ISSUE_COLS = [
     Col("Bestand", "text", "file"),
     Col("Kolom", "text", "column"),
     Col("Regel", "text", "rule"),
-    Col("Melding", "text", "message"),
     Col("Rijen", "int", "rows"),
+    Col("Voorbeeld van de melding", "text", "message"),
 ]
+
+_LEDGER_COLS = [
+    Col("Bestand", "text", "file"),
+    Col("Bron", "text", "source"),
+    Col("Status", "text", "status"),
+    Col("Rijen gelezen", "int", "rows_read"),
+    Col("Rijen geladen", "int", "rows_loaded"),
+    Col("Rijen afgewezen", "int", "rows_rejected"),
+    Col("Fout", "text", "error"),
+]
+
+_LEDGER_FIELDS = ("file", "source", "status", "rows_read", "rows_loaded", "rows_rejected", "error")
+
+_LEDGER_SUMMARY_COLS = [
+    Col("Bron", "text", "source"),
+    Col("Bestanden", "int", "files"),
+    Col("Rijen gelezen", "int", "rows_read"),
+    Col("Rijen geladen", "int", "rows_loaded"),
+    Col("Rijen afgewezen", "int", "rows_rejected"),
+]
+
+
+def _number(n: int) -> str:
+    """``28400`` → ``28.400`` (Dutch thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{_number(n)} {one if n == 1 else many}"
+
+
+def _write_ledger(sw: SheetWriter, ledger: Ledger) -> None:
+    sw.subtitle("Ingelezen bestanden")
+    if not ledger.files:
+        sw.no_data()
+        return
+    if ledger.summary is None:  # few files: every file on its own line
+        sw.table(_flat_table(ledger.detail, _LEDGER_COLS), suppress=False)
+        return
+    sw.note(
+        f"{_plural(ledger.files, 'bestand', 'bestanden')} ingelezen. Hieronder elk bestand "
+        "dat niet is geladen (mislukt of dubbel) of afgewezen rijen heeft; de overige "
+        "bestanden staan samengevat per bron."
+    )
+    sw.gap()
+    if ledger.detail:
+        sw.table(_flat_table(ledger.detail, _LEDGER_COLS), suppress=False)
+        hidden = ledger.exceptions - len(ledger.detail)
+        if hidden > 0:
+            sw.row -= 1  # the line belongs to the table above
+            sw.note(
+                f"… en nog {_plural(hidden, 'bestand', 'bestanden')} die niet zijn geladen "
+                "of afgewezen rijen hebben; de volledige lijst staat in de tabel "
+                "quality.file_ledger van het warehouse."
+            )
+            sw.gap()
+    else:
+        sw.note("Alle bestanden zijn geladen, zonder afgewezen rijen.")
+        sw.gap()
+    sw.subtitle("Overige bestanden per bron (geladen, geen afgewezen rijen)")
+    if ledger.summary:
+        sw.table(_flat_table(ledger.summary, _LEDGER_SUMMARY_COLS), suppress=False)
+    else:
+        sw.no_data()
+
+
+def _write_issues(sw: SheetWriter, title: str, table_name: str, issues: IssueGroups) -> None:
+    sw.subtitle(title)
+    if not issues.groups:
+        sw.no_data()
+        return
+    sw.note(
+        f"{_plural(issues.rows, 'rij', 'rijen')} in "
+        f"{_plural(issues.total_groups, 'groep', 'groepen')}; per groep één voorbeeld "
+        "van de melding, grootste groep eerst."
+    )
+    sw.table(_flat_table(issues.groups, _ISSUE_COLS), suppress=False)
+    more_groups = issues.total_groups - len(issues.groups)
+    if more_groups > 0:
+        more_rows = issues.rows - sum(int(g["rows"]) for g in issues.groups)
+        sw.row -= 1  # the line belongs to the table above
+        sw.note(
+            f"… en nog {_plural(more_groups, 'groep', 'groepen')} met samen "
+            f"{_plural(more_rows, 'rij', 'rijen')}. De volledige lijst, rij voor rij, "
+            f"staat in de tabel {table_name} van het warehouse."
+        )
+        sw.gap()
 
 
 def write_quality_sheet(sw: SheetWriter, data: Warehouse, run_info: dict[str, str] | None) -> None:
     """Files read, rows rejected and set aside, unplaceable releases, the run itself."""
     sw.title("Datakwaliteit van de run (alle regio's)")
-    sw.subtitle("Ingelezen bestanden")
-    ledger = sorted(data.rows("quality.file_ledger"), key=lambda r: str(r.get("file")))
-    if ledger:
-        table = _flat_table(
-            ledger,
-            [
-                Col("Bestand", "text", "file"),
-                Col("Bron", "text", "source"),
-                Col("Status", "text", "status"),
-                Col("Rijen gelezen", "int", "rows_read"),
-                Col("Rijen geladen", "int", "rows_loaded"),
-                Col("Rijen afgewezen", "int", "rows_rejected"),
-                Col("Fout", "text", "error"),
-            ],
-        )
-        sw.table(table, suppress=False)
-    else:
-        sw.no_data()
-
-    sw.subtitle("Afgewezen rijen, naar reden")
-    rejected = _grouped(data.rows("quality.rejected_rows"))
-    if rejected:
-        sw.table(_flat_table(rejected, _ISSUE_COLS), suppress=False)
-    else:
-        sw.no_data()
-
-    sw.subtitle("Geladen rijen met een waarschuwing (veld terzijde gelegd), naar reden")
-    warnings = _grouped(data.rows("quality.row_warnings"))
-    if warnings:
-        sw.table(_flat_table(warnings, _ISSUE_COLS), suppress=False)
-    else:
-        sw.no_data()
+    _write_ledger(sw, data.ledger())
+    for table_name, title in _ISSUE_TABLES.items():
+        _write_issues(sw, title, table_name, data.issue_groups(table_name))
 
     sw.subtitle("Ontslagen zonder gemeente (in geen enkele regio geteld)")
     unplaced = sorted(
@@ -1457,10 +1535,35 @@ def write_quality_sheet(sw: SheetWriter, data: Warehouse, run_info: dict[str, st
 # --------------------------------------------------------------------------- reading
 
 
-class Warehouse:
-    """Read-only access to the ``kpi`` and ``quality`` schemas; every table is read once.
+@dataclass(frozen=True)
+class IssueGroups:
+    """Rejected rows or warnings per (file, column, rule): the largest groups (each with
+    ``file, column, rule, rows, message``), how many groups and rows there are in all."""
 
-    A missing table reads as no rows; nothing outside these two schemas is touched."""
+    groups: list[dict[str, Any]]
+    total_groups: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The file ledger as the sheet shows it: ``detail`` are the files listed one by one
+    (all of them, or with ``summary`` set only the exceptions), ``summary`` the other
+    files per source."""
+
+    files: int
+    detail: list[dict[str, Any]]
+    exceptions: int
+    summary: list[dict[str, Any]] | None
+
+
+class Warehouse:
+    """Read-only access to the ``kpi`` and ``quality`` schemas; every table and every
+    aggregate is read once, however many workbooks are written.
+
+    A missing table reads as no rows and a missing column as NULL; nothing outside
+    these two schemas is touched. The (possibly large) row-level quality tables are
+    never read into Python: they are aggregated in DuckDB."""
 
     SCHEMAS = ("kpi", "quality")
 
@@ -1478,26 +1581,149 @@ class Warehouse:
         for schema, table, column in found:
             self.columns.setdefault(f"{schema}.{table}", []).append(column)
         self._cache: dict[str, list[dict[str, Any]]] = {}
+        self._by_region: dict[str, dict[Any, list[dict[str, Any]]]] = {}
+        self._aggregates: dict[str, Any] = {}
+        self.queries = 0  # statements run against the warehouse (tests check the caching)
+
+    def _fetch(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        self.queries += 1
+        cursor = self._con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _ref(self, table: str) -> str:
+        schema, name = table.split(".", 1)
+        return f'"{schema}"."{name}"'
+
+    def _col(self, table: str, column: str) -> str:
+        """The quoted column, or NULL when the table lacks it."""
+        return f'"{column}"' if column in self.columns.get(table, ()) else "NULL"
 
     def rows(self, table: str, region: str | None = None) -> list[dict[str, Any]]:
         """All rows of ``schema.table`` as dicts, only those of ``region`` if given."""
         if table not in self.columns:
             return []
         if table not in self._cache:
-            schema, name = table.split(".", 1)
-            cursor = self._con.execute(f'SELECT * FROM "{schema}"."{name}"')
-            names = [d[0] for d in cursor.description]
-            self._cache[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            self._cache[table] = self._fetch(f"SELECT * FROM {self._ref(table)}")
         rows = self._cache[table]
-        return rows if region is None else [r for r in rows if r.get("region") == region]
+        if region is None:
+            return rows
+        if table not in self._by_region:
+            parts: dict[Any, list[dict[str, Any]]] = {}
+            for r in rows:
+                parts.setdefault(r.get("region"), []).append(r)
+            self._by_region[table] = parts
+        return list(self._by_region[table].get(region, ()))
 
     def regions(self) -> list[str]:
         """Distinct non-NULL regions over every kpi table with a region column."""
-        regions: set[str] = set()
-        for table, columns in self.columns.items():
-            if table.startswith("kpi.") and "region" in columns:
-                regions |= {r["region"] for r in self.rows(table) if r.get("region") is not None}
-        return sorted(regions)
+        if "regions" not in self._aggregates:
+            selects = [
+                f"SELECT region FROM {self._ref(t)}"
+                for t, columns in self.columns.items()
+                if t.startswith("kpi.") and "region" in columns
+            ]
+            found = (
+                self._fetch(
+                    f"SELECT DISTINCT CAST(region AS VARCHAR) AS region FROM ({' UNION ALL '.join(selects)}) "
+                    "WHERE region IS NOT NULL ORDER BY region"
+                )
+                if selects
+                else []
+            )
+            self._aggregates["regions"] = [str(r["region"]) for r in found]
+        return list(self._aggregates["regions"])
+
+    def issue_groups(self, table: str, limit: int = ISSUE_GROUP_LIMIT) -> IssueGroups:
+        """Rows of ``quality.rejected_rows`` or ``quality.row_warnings`` counted per
+        (file, column, rule) in DuckDB, largest group first, the first ``limit`` groups
+        with the message of the group's first row (lowest row number) as its example."""
+        key = f"issues:{table}:{limit}"
+        if key not in self._aggregates:
+            if table not in self.columns:
+                self._aggregates[key] = IssueGroups([], 0, 0)
+            else:
+                col = lambda c: self._col(table, c)  # noqa: E731
+                example = (  # the message of the group's first row in the file
+                    'first(message ORDER BY "row_number" NULLS LAST, message NULLS LAST)'
+                    if {"message", "row_number"} <= set(self.columns[table])
+                    else f"min({col('message')})"
+                )
+                found = self._fetch(
+                    f"""
+                    WITH g AS (
+                        SELECT {col("file")} AS file, {col("column")} AS "column",
+                               {col("rule")} AS rule, count(*) AS rows,
+                               {example} AS message
+                        FROM {self._ref(table)}
+                        GROUP BY 1, 2, 3
+                    )
+                    SELECT *, count(*) OVER () AS total_groups, sum(rows) OVER () AS total_rows
+                    FROM g
+                    ORDER BY rows DESC, file NULLS LAST, "column" NULLS LAST, rule NULLS LAST
+                    LIMIT ?
+                    """,
+                    [limit],
+                )
+                total_groups = int(found[0]["total_groups"]) if found else 0
+                total_rows = int(found[0]["total_rows"]) if found else 0
+                groups = [
+                    {k: r[k] for k in ("file", "column", "rule", "rows", "message")} for r in found
+                ]
+                self._aggregates[key] = IssueGroups(groups, total_groups, total_rows)
+        return self._aggregates[key]
+
+    def ledger(self, limit: int = LEDGER_DETAIL_LIMIT) -> Ledger:
+        """The file ledger: every file when there are at most ``limit``, else the files
+        that are not ``loaded`` or have rejected rows (failed first, at most ``limit``)
+        and the other files summed per source."""
+        table = "quality.file_ledger"
+        key = f"ledger:{limit}"
+        if key in self._aggregates:
+            return self._aggregates[key]
+        if table not in self.columns:
+            self._aggregates[key] = Ledger(0, [], 0, None)
+            return self._aggregates[key]
+        col = lambda c: self._col(table, c)  # noqa: E731
+        fields = ", ".join(f'{col(c)} AS "{c}"' for c in _LEDGER_FIELDS)
+        ref = self._ref(table)
+        files = int(self._fetch(f"SELECT count(*) AS n FROM {ref}")[0]["n"])
+        if files <= limit:
+            detail = self._fetch(f"SELECT {fields} FROM {ref} ORDER BY file NULLS LAST")
+            ledger = Ledger(files, detail, 0, None)
+        else:
+            exception = (
+                f"({col('status')} IS DISTINCT FROM 'loaded' "
+                f"OR coalesce({col('rows_rejected')}, 0) > 0)"
+            )
+            detail = self._fetch(
+                f"""
+                SELECT {fields}, count(*) OVER () AS exceptions FROM {ref}
+                WHERE {exception}
+                ORDER BY CASE status WHEN 'failed' THEN 0 WHEN 'loaded' THEN 2 ELSE 1 END,
+                         file NULLS LAST, source NULLS LAST
+                LIMIT ?
+                """,
+                [limit],
+            )
+            exceptions = int(detail[0]["exceptions"]) if detail else 0
+            for r in detail:
+                del r["exceptions"]
+            summary = self._fetch(
+                f"""
+                SELECT {col("source")} AS source, count(*) AS files,
+                       sum({col("rows_read")}) AS rows_read,
+                       sum({col("rows_loaded")}) AS rows_loaded,
+                       sum({col("rows_rejected")}) AS rows_rejected
+                FROM {ref}
+                WHERE NOT {exception}
+                GROUP BY 1
+                ORDER BY 1 NULLS LAST
+                """
+            )
+            ledger = Ledger(files, detail, exceptions, summary)
+        self._aggregates[key] = ledger
+        return ledger
 
 
 # --------------------------------------------------------------------------- workbooks

@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+import nazorg.reports as reports_module
 from nazorg.reports import (
     NO_DATA,
     SECONDARY_MARK,
@@ -29,6 +30,9 @@ from nazorg.reports import (
     SHEET_REACH,
     SHEET_REDETENTION,
     SHEET_SCREENING,
+    IssueGroups,
+    Warehouse,
+    build_region_workbook,
     region_slug,
     write_region_workbooks,
 )
@@ -880,12 +884,254 @@ def test_definitions_state_suppression_on_or_off(reports, suppressed):
 def test_data_quality_sheet(reports):
     ws = load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_QUALITY]
     lines = texts(ws)
-    assert "justid/broken.csv" in lines and "failed" in lines
-    r, c = find(ws, "Geen geldige datum")
-    assert ws.cell(r, c + 1).value == 2  # the two rejected rows grouped
+    assert "justid/broken.csv" in lines and "failed" in lines  # few files: one line each
+    assert "dpan/dpan_2013.csv" in lines
+    r, c = find(ws, "Voorbeeld van de melding")
+    assert [ws.cell(r, i).value for i in range(1, c + 1)] == [
+        "Bestand",
+        "Kolom",
+        "Regel",
+        "Rijen",
+        "Voorbeeld van de melding",
+    ]
+    # the two rejected rows with an invalid date are one group, the largest first
+    assert [ws.cell(r + 1, i).value for i in range(1, c + 1)] == [
+        "dpan/dpan_2013.csv",
+        "Datum ontslag",
+        "date",
+        2,
+        "Geen geldige datum",
+    ]
+    assert ws.cell(r + 1, 4).number_format == "#,##0"
+    assert ws.cell(r + 2, 2).value == "Gemeente" and ws.cell(r + 2, 4).value == 1
+    assert (
+        "3 rijen in 2 groepen; per groep één voorbeeld van de melding, grootste groep eerst."
+        in lines
+    )
+    assert (
+        "1 rij in 1 groep; per groep één voorbeeld van de melding, grootste groep eerst." in lines
+    )
+    assert not any(t.startswith("… en nog") for t in lines)  # nothing capped
     assert "test-run" in lines and "run_id" in lines
     r, c = find(ws, "Personen")
     assert ws.cell(r + 1, c).value == 7
+
+
+# ------------------------------------------------------- quality sheet at national scale
+
+
+def many_issues_warehouse(path: Path, *, files: int = 0) -> duckdb.DuckDBPyConnection:
+    """The synthetic warehouse with, in ``quality.row_warnings``, one large group (5 000
+    rows of one file, column and rule, each message naming its row) and 60 small ones
+    (one per JustID file, 61 to 2 rows), and ``files`` extra loaded JustID files in the
+    ledger."""
+    con = build_warehouse(path)
+    con.execute(
+        """
+        INSERT INTO quality.row_warnings
+        SELECT 'screening/informatiebladen_2012.csv', 10 + i, 'Datum insluiting',
+               'screening_unlinked',
+               'screening/informatiebladen_2012.csv, rij ' || (10 + i)
+                   || ', kolom ''Datum insluiting'': geen detentie met deze datum'
+        FROM range(5000) t(i)
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO quality.row_warnings
+        SELECT 'justid/2020/justid_2020-' || lpad((f + 1)::VARCHAR, 2, '0') || '.csv',
+               100 + r, 'Gemeente', 'unknown_municipality',
+               'Onbekende gemeente in rij ' || (100 + r) || ', geteld als Overig'
+        FROM range(60) a(f), range(70) b(r)
+        WHERE r < 61 - f
+        """
+    )
+    if files:
+        con.execute(
+            """
+            INSERT INTO quality.file_ledger
+            SELECT 'justid/daily/justid_' || lpad(i::VARCHAR, 5, '0') || '.csv', md5(i::VARCHAR),
+                   'justid', 'loaded', 100, 100, 0, NULL
+            FROM range(?) t(i)
+            """,
+            [files],
+        )
+    return con
+
+
+def quality_sheet(con: duckdb.DuckDBPyConnection, folder: Path) -> Worksheet:
+    paths = write_region_workbooks(con, folder, run_info={"run_id": "test-run"})
+    return load_workbook(paths[0])[SHEET_QUALITY]
+
+
+def section(ws: Worksheet, title: str) -> list[list[Any]]:
+    """The rows under a bold subtitle, up to the next subtitle (empty rows dropped)."""
+    rows: list[list[Any]] = []
+    inside = False
+    for row in ws.iter_rows():
+        first = row[0]
+        if first.value == title:
+            inside = True
+            continue
+        if inside and first.font.bold and first.value and len([c for c in row if c.value]) == 1:
+            break
+        if inside and any(c.value is not None for c in row):
+            rows.append([c.value for c in row])
+    assert inside, f"no section {title!r}"
+    return rows
+
+
+WARNINGS = "Geladen rijen met een waarschuwing (veld terzijde gelegd), naar bestand, kolom en regel"
+
+
+def test_warnings_are_grouped_counted_and_capped(tmp_path):
+    con = many_issues_warehouse(tmp_path / "w.duckdb")
+    ws = quality_sheet(con, tmp_path / "reports")
+    rows = section(ws, WARNINGS)
+    total = 1 + 5000 + sum(61 - f for f in range(60))  # the fixture's own warning too
+    assert (
+        rows[0][0]
+        == f"{total:,}".replace(",", ".")
+        + " rijen in 62 groepen; per groep één voorbeeld van de melding, grootste groep eerst."
+    )
+    assert rows[1][:5] == ["Bestand", "Kolom", "Regel", "Rijen", "Voorbeeld van de melding"]
+    body = [r for r in rows[2:] if r[1] is not None]
+    assert len(body) == reports_module.ISSUE_GROUP_LIMIT == 50
+    # largest group first, with the message of its first row as the example
+    assert body[0][:5] == [
+        "screening/informatiebladen_2012.csv",
+        "Datum insluiting",
+        "screening_unlinked",
+        5000,
+        "screening/informatiebladen_2012.csv, rij 10, kolom 'Datum insluiting': geen "
+        "detentie met deze datum",
+    ]
+    assert body[1][:4] == ["justid/2020/justid_2020-01.csv", "Gemeente", "unknown_municipality", 61]
+    counts = [r[3] for r in body]
+    assert counts == sorted(counts, reverse=True)
+    assert body[-1][3] == 61 - 48  # 49 JustID groups shown: 61 .. 13
+    # the line under the table: 12 groups left (11 JustID files with 12..2 rows, and
+    # the fixture's single caseload warning), with their rows, and where to find them
+    hidden_rows = sum(range(2, 13)) + 1
+    more = rows[2 + len(body)]
+    assert more[0] == (
+        f"… en nog 12 groepen met samen {hidden_rows} rijen. De volledige lijst, rij voor rij, "
+        "staat in de tabel quality.row_warnings van het warehouse."
+    )
+    assert more[1:] == [None] * (len(more) - 1)
+    # only the grouped lines are written, never one line per warning
+    assert ws.max_row < 200
+    con.close()
+
+
+def test_issue_groups_are_aggregated_in_duckdb(tmp_path):
+    con = many_issues_warehouse(tmp_path / "w.duckdb")
+    data = Warehouse(con)
+    issues = data.issue_groups("quality.row_warnings", limit=3)
+    assert issues.total_groups == 62 and issues.rows == 1 + 5000 + sum(range(2, 62))
+    assert [g["rows"] for g in issues.groups] == [5000, 61, 60]
+    assert data.issue_groups("quality.rejected_rows").total_groups == 2
+    assert data.issue_groups("quality.no_such_table") == IssueGroups([], 0, 0)
+    con.close()
+
+
+def test_ties_in_the_group_order_are_broken_by_file_column_and_rule(tmp_path):
+    con = build_warehouse(tmp_path / "w.duckdb", tables={"kpi.outflow", "quality.row_warnings"})
+    con.execute("DELETE FROM quality.row_warnings")
+    for file, column in (("b.csv", "X"), ("a.csv", "Y"), ("a.csv", "X"), (None, "X")):
+        con.execute("INSERT INTO quality.row_warnings VALUES (?, 1, ?, 'r', 'm')", [file, column])
+    groups = Warehouse(con).issue_groups("quality.row_warnings").groups
+    assert [(g["file"], g["column"]) for g in groups] == [
+        ("a.csv", "X"),
+        ("a.csv", "Y"),
+        ("b.csv", "X"),
+        (None, "X"),
+    ]
+    con.close()
+
+
+def test_many_files_show_the_exceptions_and_a_summary_per_source(tmp_path):
+    extra = reports_module.LEDGER_DETAIL_LIMIT + 50
+    con = many_issues_warehouse(tmp_path / "w.duckdb", files=extra)
+    ws = quality_sheet(con, tmp_path / "reports")
+    rows = section(ws, "Ingelezen bestanden")
+    assert rows[0][0] == (
+        f"{extra + 2} bestanden ingelezen. Hieronder elk bestand dat niet is geladen (mislukt "
+        "of dubbel) of afgewezen rijen heeft; de overige bestanden staan samengevat per bron."
+    )
+    assert rows[1][:7] == [
+        "Bestand",
+        "Bron",
+        "Status",
+        "Rijen gelezen",
+        "Rijen geladen",
+        "Rijen afgewezen",
+        "Fout",
+    ]
+    # failed first, then the loaded file with rejected rows; no loaded file without
+    assert [r[0] for r in rows[2:]] == ["justid/broken.csv", "dpan/dpan_2013.csv"]
+    summary = section(ws, "Overige bestanden per bron (geladen, geen afgewezen rijen)")
+    assert summary[0][:5] == [
+        "Bron",
+        "Bestanden",
+        "Rijen gelezen",
+        "Rijen geladen",
+        "Rijen afgewezen",
+    ]
+    assert summary[1][:5] == ["justid", extra, 100 * extra, 100 * extra, 0]
+    assert len(summary) == 2
+    assert not any("justid/daily/" in t for t in texts(ws))
+    con.close()
+
+
+def test_many_failed_files_are_capped_too(tmp_path):
+    limit = reports_module.LEDGER_DETAIL_LIMIT
+    con = build_warehouse(tmp_path / "w.duckdb", tables={"kpi.outflow", "quality.file_ledger"})
+    con.execute(
+        """
+        INSERT INTO quality.file_ledger
+        SELECT 'caseload/kapot_' || lpad(i::VARCHAR, 4, '0') || '.xlsx', md5(i::VARCHAR),
+               'caseload', 'failed', NULL, NULL, NULL, 'Kolom ''Gemeente'' ontbreekt'
+        FROM range(?) t(i)
+        """,
+        [limit + 10],
+    )
+    ws = quality_sheet(con, tmp_path / "reports")
+    rows = section(ws, "Ingelezen bestanden")
+    listed = [r for r in rows[2:] if r[1] is not None]
+    assert len(listed) == limit
+    assert listed[0][0] == "caseload/kapot_0000.xlsx"  # failed before the broken JustID
+    # 210 + 1 failed files and the DPAN file with rejected rows, 200 of them listed
+    assert rows[2 + limit][0] == (
+        "… en nog 12 bestanden die niet zijn geladen of afgewezen rijen hebben; de volledige "
+        "lijst staat in de tabel quality.file_ledger van het warehouse."
+    )
+    summary = section(ws, "Overige bestanden per bron (geladen, geen afgewezen rijen)")
+    assert summary == [[NO_DATA] + [None] * (len(summary[0]) - 1)]
+    con.close()
+
+
+def test_each_table_is_read_once_for_all_regions(tmp_path):
+    con = many_issues_warehouse(tmp_path / "w.duckdb", files=300)
+    data = Warehouse(con)
+    regions = data.regions()
+    assert regions == [GOOI, MIDDEN, NOORD]
+    build_region_workbook(data, regions[0])
+    after_first = data.queries
+    for region in regions[1:]:
+        build_region_workbook(data, region)
+    assert data.queries == after_first  # the other regions are served from the cache
+    con.close()
+
+
+def test_many_issues_give_identical_files(tmp_path):
+    con = many_issues_warehouse(tmp_path / "w.duckdb", files=300)
+    info = {"run_id": "r", "data_timestamp": "2026-01-02T03:04:05+01:00"}
+    first = write_region_workbooks(con, tmp_path / "a", run_info=info)
+    second = write_region_workbooks(con, tmp_path / "b", run_info=info)
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    con.close()
 
 
 def test_reads_no_staging_and_survives_missing_tables(tmp_path):

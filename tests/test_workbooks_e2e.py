@@ -88,3 +88,49 @@ def test_suppression_on_the_demo_warehouse_hides_every_small_count(demo_warehous
         )
         assert "Onderdrukking van kleine aantallen: aan (drempel 5)" in definitions
     assert shown_marker
+
+
+def _section(ws, title: str) -> list[list]:
+    """Rows under a subtitle up to the next bold one-cell line, empty rows dropped."""
+    rows, inside = [], False
+    for row in ws.iter_rows():
+        if row[0].value == title:
+            inside = True
+            continue
+        filled = [c for c in row if c.value is not None]
+        if inside and len(filled) == 1 and row[0].font.bold:
+            break
+        if inside and filled:
+            rows.append([c.value for c in row])
+    assert inside, title
+    return rows
+
+
+def test_quality_sheet_lists_every_file_and_groups_the_warnings(workbooks, demo_warehouse):
+    ws = workbooks["gooi-en-vechtstreek"]["Datakwaliteit"]
+    files = demo_warehouse.execute("SELECT file FROM quality.file_ledger ORDER BY file").fetchall()
+    ledger = _section(ws, "Ingelezen bestanden")
+    assert ledger[0][0] == "Bestand"
+    assert [r[0] for r in ledger[1:]] == [f for (f,) in files]  # few files: one line each
+    for table, title in (
+        ("rejected_rows", "Afgewezen rijen, naar bestand, kolom en regel"),
+        (
+            "row_warnings",
+            "Geladen rijen met een waarschuwing (veld terzijde gelegd), naar bestand, "
+            "kolom en regel",
+        ),
+    ):
+        [(rows, groups)] = demo_warehouse.execute(
+            f'SELECT count(*), count(DISTINCT (file, "column", rule)) FROM quality.{table}'
+        ).fetchall()  # fetchall: the session's connection must not keep an open result
+        assert 0 < groups <= 50, table  # the demo data stays under the cap
+        lines = _section(ws, title)
+        assert lines[1][:5] == ["Bestand", "Kolom", "Regel", "Rijen", "Voorbeeld van de melding"]
+        body = lines[2:]
+        assert len(body) == groups, table  # one line per (file, column, rule)
+        assert sum(r[3] for r in body) == rows, table
+        assert [r[3] for r in body] == sorted((r[3] for r in body), reverse=True)
+        messages = {
+            m for (m,) in demo_warehouse.execute(f"SELECT message FROM quality.{table}").fetchall()
+        }
+        assert {r[4] for r in body} <= messages  # an example is a message from the warehouse
