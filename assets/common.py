@@ -87,7 +87,8 @@ class SqlCheck:
         )
 
     def evaluate(self, con: duckdb.DuckDBPyConnection, log) -> dg.AssetCheckResult:
-        offending = con.sql(self.query).pl()
+        with stage("validate"):
+            offending = con.sql(self.query).pl()
         metadata: dict = {"offending_rows": offending.height}
         if offending.height:
             metadata["examples"] = dg.MetadataValue.md(markdown(offending.head(MAX_FAILURE_ROWS)))
@@ -294,9 +295,10 @@ def record_sources(
     warnings = pl.concat([r.warnings for r in results.values()])
     if extra_warnings is not None and extra_warnings.height:
         warnings = pl.concat([warnings, extra_warnings], how="diagonal_relaxed")
-    replace_source_rows(con, FileLedger, sources, ledger)
-    replace_source_rows(con, RejectedRows, sources, rejected)
-    replace_source_rows(con, RowWarnings, sources, warnings)
+    with stage("load"):
+        replace_source_rows(con, FileLedger, sources, ledger)
+        replace_source_rows(con, RejectedRows, sources, rejected)
+        replace_source_rows(con, RowWarnings, sources, warnings)
     for name, result in results.items():
         for level, line in result.log_records(name):
             (log.warning if level == "warning" else log.info)(line)

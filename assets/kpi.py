@@ -26,6 +26,7 @@ from assets.sql import sql
 from nazorg import builds
 from nazorg import cohort as cohort_mkba_tables
 from nazorg.mkba import MkbaParameters
+from nazorg.timing import stage
 from nazorg.warehouse import replace_table, replace_table_from_sql, table_exists
 from pipelines.resources import NazorgWarehouse
 from schemas.base import TableModel
@@ -468,9 +469,10 @@ def cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: N
             return
         sample = con.sql("SELECT * FROM staging.cohort_sample").pl()
         funnel = con.sql("SELECT * FROM kpi.reach_funnel").pl()
-        tables = cohort_mkba_tables.compute_mkba(
-            sample, funnel, params, config.bootstrap_draws, config.bootstrap_seed
-        )
+        with stage("transform"):
+            tables = cohort_mkba_tables.compute_mkba(
+                sample, funnel, params, config.bootstrap_draws, config.bootstrap_seed
+            )
         for reason in tables.skipped:
             context.log.warning(reason)
         frames = {

@@ -6,7 +6,13 @@ import dagster as dg
 from assets.common import SqlCheck, Step, asset_key, check_specs, validate_frame
 from assets.sql import sql
 from nazorg.sources.screening import link_summary
-from nazorg.warehouse import describe, read_table, replace_table, replace_table_from_sql, table_exists
+from nazorg.warehouse import (
+    describe,
+    read_table,
+    replace_table,
+    replace_table_from_sql,
+    table_exists,
+)
 from pipelines.resources import NazorgWarehouse
 from schemas.quality import FileLedger, RejectedRows, ReleasesWithoutMunicipality, RowWarnings
 from schemas.screening import UnlinkedScreenings

@@ -17,6 +17,7 @@ from nazorg.sources import cases as cases_source
 from nazorg.sources import cohort as cohort_source
 from nazorg.sources import detentions as det
 from nazorg.sources import screening as screening_source
+from nazorg.timing import stage
 from nazorg.warehouse import replace_table, table_exists
 from pipelines.resources import NazorgWarehouse
 from schemas.caseload import Cases
@@ -85,7 +86,8 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         cache = nazorg.cache_dir()
         justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key, cache_dir=cache)
         dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key, cache_dir=cache)
-        placed, warnings = det.place_episodes(det.build_episodes(justid.rows, dpan.rows))
+        with stage("transform"):
+            placed, warnings = det.place_episodes(det.build_episodes(justid.rows, dpan.rows))
         frame = _model_frame(Detentions, placed)
         result = validate_frame(Detentions, frame, context.log)
         replace_table(con, Detentions, frame)
@@ -148,7 +150,8 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             regions=cases_source.regions(),
             cache_dir=nazorg.cache_dir(),
         )
-        frame, superseded = cases_source.build_cases(result.rows)
+        with stage("transform"):
+            frame, superseded = cases_source.build_cases(result.rows)
         frame = _model_frame(Cases, frame)
         check = validate_frame(Cases, frame, context.log)
         replace_table(con, Cases, frame)
@@ -210,8 +213,10 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         episodes = con.sql(
             "SELECT episode_id, person_key, admission_date FROM staging.detentions"
         ).pl()
-        forms = _model_frame(Screenings, screening_source.build_screenings(result.rows, episodes))
-        unlinked = screening_source.unlinked_warnings(forms)
+        with stage("transform"):
+            forms = screening_source.build_screenings(result.rows, episodes)
+            forms = _model_frame(Screenings, forms)
+            unlinked = screening_source.unlinked_warnings(forms)
         check = validate_frame(Screenings, forms, context.log)
         replace_table(con, Screenings, forms)
         record_sources(con, context.log, {"screening": result}, unlinked)
@@ -272,8 +277,9 @@ def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
                 "koppelen; elke rij van de vervolgmeting wordt afgewezen."
             )
             cases = cohort_source.empty_cases()
-        linked = cohort_source.link_to_cases(result, cases)
-        frame = _model_frame(CohortSample, cohort_source.staging_frame(linked))
+        with stage("transform"):
+            linked = cohort_source.link_to_cases(result, cases)
+            frame = _model_frame(CohortSample, cohort_source.staging_frame(linked))
         check = validate_frame(CohortSample, frame, context.log)
         replace_table(con, CohortSample, frame)
         record_sources(con, context.log, {"cohort": linked})

@@ -1042,7 +1042,8 @@ def ingest_source(
         candidates.append(_Candidate(order, path, label, digest, region))
 
     cache = ParseCache(cache_dir, spec, parser, key) if cache_dir else None
-    batches: list[Batch] = cache.load({c.sha for c in candidates}) if cache else []
+    with stage("read"):
+        batches: list[Batch] = cache.load({c.sha for c in candidates}) if cache else []
     cached = {sha for batch in batches for sha in batch.shas}
     to_read = [c for c in candidates if c.sha not in cached]
     with stage("read"), ThreadPoolExecutor(READ_THREADS) as pool:
@@ -1058,7 +1059,8 @@ def ingest_source(
     if parsed_ok is not None:
         batches.append(parsed_ok)
         if cache:
-            cache.store(parsed_ok)
+            with stage("load"):
+                cache.store(parsed_ok)
     if cache:
         cache.prune({c.sha for c in candidates})
 

@@ -2,7 +2,9 @@
 
 Off unless ``NAZORG_TIMINGS_FILE`` names a file: then every stage adds its seconds to a
 process-wide tally that is written (atomically) to that JSON file after each stage, so
-the benchmark can read it even when the run is a separate ``dagster`` process.
+the benchmark can read it even when the run is a separate ``dagster`` process. The
+tally also holds ``startup``: the seconds from the start of the process to its first
+stage (interpreter, imports, loading the definitions, starting the run).
 """
 
 from __future__ import annotations
@@ -15,12 +17,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-STAGES = ("read", "validate", "pseudonymise", "load", "kpis", "publish", "reports")
+#: The stages of a run, in the order of the pipeline. ``transform`` is what happens
+#: between typing rows and writing tables: pairing notifications into episodes, linking
+#: forms and samples, superseding re-exported cases, the MKBA's arithmetic.
+STAGES = ("read", "validate", "pseudonymise", "transform", "load", "kpis", "publish", "reports")
+STARTUP = "startup"
 
 _tally: dict[str, float] = defaultdict(float)
 # Seconds spent in nested stages, per open stage: a stage's own time excludes them
 # (pseudonymising inside validation counts as pseudonymising only).
 _nested: list[float] = []
+
+
+def _process_start() -> float:
+    """When this process started (wall clock), from /proc; now where that is unknown."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.time()
 
 
 @contextmanager
@@ -29,6 +45,8 @@ def stage(name: str) -> Iterator[None]:
     if not target:
         yield
         return
+    if STARTUP not in _tally:
+        _tally[STARTUP] = max(0.0, time.time() - _process_start())
     start = time.perf_counter()
     _nested.append(0.0)
     try:

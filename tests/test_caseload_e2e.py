@@ -78,7 +78,7 @@ def test_caseload_persons_count_a_person_once(demo_warehouse):
         "SELECT count(DISTINCT person_key) FROM staging.cases "
         "WHERE region = ? AND year(registration_date) = 2013",
         [GOOI],
-    ).fetchone()
+    ).fetchall()[0]
     assert persons == 325 - 39 + 19  # 39 cases of 19 persons with more than one case
     per_municipality = dict(
         demo_warehouse.execute(
@@ -173,7 +173,7 @@ def test_midden_limburg_register_holds_the_cohort(demo_warehouse):
         "count(DISTINCT person_key) FILTER (WHERE nazorg_plus IN ('Gestart', 'Aangemeld')) "
         "FROM staging.cases WHERE region = ?",
         [ML],
-    ).fetchone()
+    ).fetchall()[0]
     assert persons == (69, 93)
 
 
@@ -223,7 +223,7 @@ def test_every_caseload_table_and_column_is_described_in_dutch(demo_warehouse):
         (comment,) = demo_warehouse.execute(
             "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
             [schema, name],
-        ).fetchone()
+        ).fetchall()[0]
         assert comment, table
         columns = demo_warehouse.execute(
             "SELECT column_name, comment FROM duckdb_columns() "
@@ -340,7 +340,7 @@ def test_example_registers_ingest(example_registers):
         [GOOI],
     ).fetchall()
     assert rates == [(None, True, 4, False)]
-    assert con.execute("SELECT count(*) FROM kpi.outflow_caseload_reconciliation").fetchone() == (
+    assert con.execute("SELECT count(*) FROM kpi.outflow_caseload_reconciliation").fetchall()[0] == (
         0,
     )
     started = con.execute(

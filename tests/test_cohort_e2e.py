@@ -248,7 +248,7 @@ def test_cohort_tables_and_columns_are_described(demo_warehouse):
         (comment,) = demo_warehouse.execute(
             "SELECT comment FROM duckdb_tables() WHERE schema_name = 'kpi' AND table_name = ?",
             [table],
-        ).fetchone()
+        ).fetchall()[0]
         assert comment, table
         missing = demo_warehouse.execute(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'kpi' "

@@ -88,7 +88,7 @@ def test_cohort_equals_the_outflow_when_first_and_last_release_agree(demo_wareho
     # first release (re-detention) and by the last (outflow) gives the same 285.
     (outflow,) = demo_warehouse.execute(
         "SELECT sum(persons) FROM kpi.outflow WHERE region = ? AND year = 2020", [ML]
-    ).fetchone()
+    ).fetchall()[0]
     assert outflow == _rows(demo_warehouse, ML, 2020)["all"]["released_persons"] == 285
 
 
@@ -103,7 +103,7 @@ def test_every_column_is_described_in_the_warehouse(demo_warehouse):
     (table_comment,) = demo_warehouse.execute(
         """SELECT comment FROM duckdb_tables()
            WHERE schema_name = 'kpi' AND table_name = 'redetention'"""
-    ).fetchone()
+    ).fetchall()[0]
     assert "WODC" in table_comment and "causaal" in table_comment
 
 
