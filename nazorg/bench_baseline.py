@@ -608,9 +608,8 @@ def region_slug(region: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
 
 
-def case_rows(raw: Path) -> pd.DataFrame:
+def case_rows(raw: Path, ref: pd.DataFrame) -> pd.DataFrame:
     """The loaded rows of every register file, with their region (the folder)."""
-    ref = load_reference()
     regions = {region_slug(r): r for r in ref["region"].dropna().unique()}
     frames = []
     for path in input_files(raw / "caseload"):
@@ -636,12 +635,13 @@ def case_rows(raw: Path) -> pd.DataFrame:
         rows = rows.drop_duplicates("case_key", keep="first")
         frames.append(rows.assign(file=label, region=regions[parts[0]]))
     if not frames:
-        return pd.DataFrame(columns=["region", "case_key", "file", "bsn", "municipality"])
+        empty = pd.DataFrame({"registration_date": pd.Series(dtype="datetime64[us]")})
+        return empty.assign(region="", case_key="", file="", bsn="", municipality="")
     return pd.concat(frames, ignore_index=True)
 
 
 def caseload(raw: Path, ref: pd.DataFrame) -> pd.DataFrame:
-    cases = case_rows(raw)
+    cases = case_rows(raw, ref)
     # Cumulative re-exports: the row from the file whose path sorts last wins.
     cases = cases.sort_values(["region", "case_key", "file"], kind="stable")
     cases = cases.drop_duplicates(["region", "case_key"], keep="last").copy()
