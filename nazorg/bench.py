@@ -305,6 +305,65 @@ def report(results: dict[str, Measurement], size: float, raw: Path, command: str
     return "\n".join(lines)
 
 
+# --- Does the baseline compute the same figures? (not part of any measured run) -------
+
+# baseline sheet -> (warehouse table, counts compared)
+BASELINE_TABLES = {
+    "uitstroom": ("kpi.outflow", ("persons",)),
+    "caseload": ("kpi.caseload", ("cases", "persons")),
+}
+
+
+def compare_with_warehouse(baseline_xlsx: Path, warehouse: Path) -> list[str]:
+    """Every (region, year, municipality_code) whose counts or name differ between the
+    baseline's workbook and the pipeline's ``kpi.outflow`` / ``kpi.caseload``; a row on
+    one side only is a difference (its counts are 0 on the other). Empty: they agree."""
+    import duckdb
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(baseline_xlsx, read_only=True, data_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    differences = []
+    try:
+        for sheet, (table, counts) in BASELINE_TABLES.items():
+            rows = workbook[sheet].iter_rows(values_only=True)
+            header = list(next(rows))
+            baseline = {}
+            for values in rows:
+                row = dict(zip(header, values, strict=True))
+                key = (row["region"], int(row["year"]), row["municipality_code"])
+                baseline[key] = (row["municipality_name"], *(int(row[c]) for c in counts))
+            query = (
+                f"SELECT region, year, municipality_code, municipality_name, "
+                f"{', '.join(counts)} FROM {table}"
+            )
+            pipeline = {
+                (r[0], int(r[1]), r[2]): (r[3], *(int(v) for v in r[4:]))
+                for r in con.sql(query).fetchall()
+            }
+            for key in sorted(baseline.keys() | pipeline.keys(), key=str):
+                ours = baseline.get(key, (None, *[0] * len(counts)))
+                theirs = pipeline.get(key, (None, *[0] * len(counts)))
+                if ours != theirs:
+                    shown = ", ".join(
+                        f"{name} {b} vs {p}"
+                        for name, b, p in zip(("name", *counts), ours, theirs, strict=True)
+                        if b != p
+                    )
+                    differences.append(f"{table} {key}: baseline vs pipeline: {shown}")
+    finally:
+        workbook.close()
+        con.close()
+    return differences
+
+
+def agreement(baseline_xlsx: Path, warehouse: Path) -> str:
+    """The benchmark's line on whether the ratio compares equal results."""
+    differences = compare_with_warehouse(baseline_xlsx, warehouse)
+    verdict = "no" if differences else "yes"
+    return f"baseline agrees with the pipeline: {verdict} ({len(differences)} differences)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=1.0, help="1.0 = national scale")
