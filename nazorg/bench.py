@@ -212,10 +212,6 @@ def run(
 
 def _agreement(baseline_xlsx: Path, warehouse: Path) -> float:
     """Differences between the baseline's figures and the pipeline's (-1: not compared)."""
-    try:
-        from nazorg.bench_baseline import compare_with_warehouse
-    except ImportError:
-        return -1
     if not (baseline_xlsx.exists() and warehouse.exists()):
         return -1
     return float(len(compare_with_warehouse(baseline_xlsx, warehouse)))
@@ -355,13 +351,6 @@ def compare_with_warehouse(baseline_xlsx: Path, warehouse: Path) -> list[str]:
         workbook.close()
         con.close()
     return differences
-
-
-def agreement(baseline_xlsx: Path, warehouse: Path) -> str:
-    """The benchmark's line on whether the ratio compares equal results."""
-    differences = compare_with_warehouse(baseline_xlsx, warehouse)
-    verdict = "no" if differences else "yes"
-    return f"baseline agrees with the pipeline: {verdict} ({len(differences)} differences)"
 
 
 def main(argv: list[str] | None = None) -> int:

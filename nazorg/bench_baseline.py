@@ -576,11 +576,15 @@ def dpan_episodes(raw: Path) -> pd.DataFrame:
 def outflow(raw: Path, ref: pd.DataFrame) -> pd.DataFrame:
     justid, dpan = justid_episodes(raw), dpan_episodes(raw)
     # An episode in both systems (admitted under DPAN, released under JustID) is one
-    # episode: JustID's release and place win.
-    in_justid = dpan.set_index(["bsn", "admission_date"]).index.isin(
-        justid.set_index(["bsn", "admission_date"]).index
+    # episode: the release a system knows (JustID's when both do), with that system's
+    # place, else the other system's place.
+    episodes = justid.merge(dpan, on=["bsn", "admission_date"], how="outer", suffixes=("", "_d"))
+    from_justid = episodes["release_date"].notna()
+    place_j, place_d = episodes["municipality_raw"], episodes["municipality_raw_d"]
+    episodes["municipality_raw"] = place_j.fillna(place_d).where(
+        from_justid | episodes["release_date_d"].isna(), place_d.fillna(place_j)
     )
-    episodes = pd.concat([justid, dpan[~in_justid]], ignore_index=True)
+    episodes["release_date"] = episodes["release_date"].fillna(episodes["release_date_d"])
     releases = episodes[episodes["release_date"].notna()].copy()
     releases["year"] = releases["release_date"].dt.year
     # The person's last release of the year decides the municipality.

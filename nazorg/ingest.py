@@ -943,6 +943,8 @@ class SourceResult:
         records: list[tuple[str, str]] = []
         plain = 0
         rows = 0
+        remarks = 0
+        name = source or (self.ledger.get_column("source")[0] if self.ledger.height else "")
         for line in self.log_lines:
             if " failed: " in line:
                 records.append(("warning", line))
@@ -950,9 +952,18 @@ class SourceResult:
                 plain += 1
                 rows += int(line.rsplit(" loaded: ", 1)[1].split(" ", 1)[0])
             else:
-                records.append(("info", line))
+                remarks += 1
+                if remarks <= MAX_REMARK_LINES:
+                    records.append(("info", line))
+        if remarks > MAX_REMARK_LINES:
+            records.append(
+                (
+                    "info",
+                    f"{name}: en nog {remarks - MAX_REMARK_LINES} bestand(en) met opmerkingen "
+                    "(afgewezen rijen, extra kolommen, duplicaten); zie quality.file_ledger",
+                )
+            )
         if plain:
-            name = source or (self.ledger.get_column("source")[0] if self.ledger.height else "")
             records.append(
                 (
                     "info",
@@ -963,6 +974,9 @@ class SourceResult:
         return records
 
 
+# Files with a remark (rejected rows, extra columns, a duplicate) logged one by one; the
+# rest of them is counted. Failed files are always logged one by one.
+MAX_REMARK_LINES = 20
 _PLAIN_LOAD = re.compile(r" loaded: (\d+) gelezen, \1 geladen, 0 afgewezen$")
 
 

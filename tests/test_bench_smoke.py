@@ -11,5 +11,9 @@ def test_benchmark_smoke_run_reports_every_stage(tmp_path):
     for stage in STAGES:
         assert stage in results["full"].stages, f"stage {stage} not timed"
     assert all(m.peak_rss_mib > 0 and m.wall_seconds > 0 for m in results.values())
+    assert results["full"].stages["startup"] > 0
+    # the ratio compares equal figures: the baseline computed what the pipeline did
+    assert results["baseline"].stages["agreement"] == 0
     text = report(results, 0.002, tmp_path / "data" / "raw", "make bench")
     assert "naive baseline" in text and all(f"| {s} |" in text for s in STAGES)
+    assert "Baseline agrees with the pipeline: yes" in text

@@ -272,6 +272,26 @@ def test_dpan_suspension_is_not_a_release():
     assert not episode["is_release"] and episode["end_reason"] == "Schorsing"
 
 
+def test_an_episode_in_both_systems_keeps_the_release_either_system_knows():
+    admitted = D(2018, 11, 1)
+    # JustID saw the admission only; DPAN knows the release: the episode is released.
+    justid = pl.DataFrame([_notification("1", "admission", admitted, admission=admitted)])
+    dpan = pl.DataFrame([_dpan("D1", admitted, D(2018, 12, 20), "Ontslag", place="Weert")])
+    (episode,) = build_episodes(justid, dpan).rows(named=True)
+    assert episode["is_release"] and episode["release_date"] == D(2018, 12, 20)
+    assert episode["municipality_raw"] == "Weert" and episode["source_system"] == "DPAN"
+    # JustID knows the release but names no place: DPAN's known address is used, and
+    # DPAN's screening is kept.
+    justid = pl.DataFrame(
+        [_notification("2", "release", D(2019, 1, 5), admission=admitted, release=D(2019, 1, 5))]
+    )
+    dpan = pl.DataFrame([_dpan("D1", admitted, None, None, place="Roermond")])
+    (episode,) = build_episodes(justid, dpan).rows(named=True)
+    assert episode["release_date"] == D(2019, 1, 5) and episode["end_reason"] == "Ontslag"
+    assert episode["municipality_raw"] == "Roermond"
+    assert episode["need_housing"] is True and episode["dpan_screened"]
+
+
 def test_vectorised_pseudonym_equals_standard_hmac():
     from nazorg.bsn import pseudonymise_one
 

@@ -169,9 +169,15 @@ def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
     Sorting and grouping a million rows on 64-character pseudonyms is slow; on an
     integer it is not. ``_order`` breaks ties the way the exports were read.
     """
-    return frame.with_row_index("_order").with_columns(
-        _pid=pl.col("person_key").cast(pl.Categorical).to_physical()
-    )
+    keyed = frame.with_row_index("_order").with_columns(_pid=pl.col("person_key").hash())
+    # A 64-bit hash of a 64-character pseudonym is as good as unique, but "as good as"
+    # is not exact: if two persons ever share a number, number them exactly instead.
+    distinct = keyed.select(pl.col("_pid").n_unique(), pl.col("person_key").n_unique()).row(0)
+    if distinct[0] != distinct[1]:
+        keyed = keyed.with_columns(
+            _pid=pl.col("person_key").cast(pl.Categorical).to_physical().cast(pl.UInt64)
+        )
+    return keyed
 
 
 GROUP_KEY = ["_pid", "admission_date"]
@@ -187,7 +193,7 @@ def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
     The municipality at release is the one on the release notification, else the
     latest non-empty one of the episode.
     """
-    n = _keyed(notifications.unique("notification_id", keep="first", maintain_order=True))
+    n = _keyed(notifications.filter(pl.col("notification_id").is_first_distinct()))
     ordered = n.sort([*GROUP_KEY, "notification_date", "_order"])
     is_release = pl.col("notification_kind") == "release"
     has_place = pl.col("municipality_raw").is_not_null()
@@ -332,25 +338,60 @@ def dpan_episodes(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+RELEASE_COLUMNS = ("is_release", "release_date", "end_reason")
+PLACE_COLUMNS = ("municipality_raw", "municipality_file", "municipality_row")
+SCREENING_COLUMNS = (*NEED_FIELDS, "consent", "dpan_screened")
+
+
 def merge_episodes(justid: pl.DataFrame, dpan: pl.DataFrame) -> pl.DataFrame:
     """One table of episodes. An episode present in both systems (admitted under DPAN,
-    released under JustID) is one episode: JustID's release and place win, DPAN's
-    screening is kept."""
-    both = pl.concat([justid, dpan], how="diagonal_relaxed")
-    priority = pl.when(pl.col("source_system") == "JustID").then(0).otherwise(1)
-    both = _keyed(both).with_columns(_p=priority).sort([*GROUP_KEY, "_p"])
-    screening_cols = [*NEED_FIELDS, "consent", "dpan_screened"]
-    merged = both.group_by(GROUP_KEY, maintain_order=True).agg(
-        pl.all().exclude([*screening_cols, *GROUP_KEY, "_p", "_order"]).first(),
-        *[pl.col(c).drop_nulls().first() for c in screening_cols],
-    )
-    return merged.drop("_pid").with_columns(
-        pl.col("dpan_screened").fill_null(False),
-        episode_id=pl.concat_str(
-            pl.col("person_key").str.slice(0, 16),
-            pl.col("admission_date").dt.strftime("%Y%m%d"),
-            separator="-",
-        ),
+    released under JustID) is one episode: its release is the one a system knows
+    (JustID's when both do), its place at release comes with that release (else the
+    other system's place: the address known before); DPAN's screening is kept; any
+    other field comes from the system of the release where it has one (JustID where
+    neither system knows a release), else from the other."""
+    both = _keyed(pl.concat([justid, dpan], how="diagonal_relaxed"))
+    shared = pl.struct(GROUP_KEY).is_duplicated()
+    single = both.filter(~shared)
+    pairs = both.filter(shared)
+    if pairs.height:
+        is_justid = pl.col("source_system") == "JustID"
+        priority = (
+            pl.when(pl.col("is_release") & is_justid)
+            .then(0)
+            .when(pl.col("is_release"))
+            .then(1)
+            .when(is_justid)
+            .then(2)
+            .otherwise(3)
+        )
+        pairs = pairs.with_columns(_p=priority).sort([*GROUP_KEY, "_p"])
+        has_place = pl.col("municipality_raw").is_not_null()
+        others = [
+            c
+            for c in pairs.columns
+            if c not in {*GROUP_KEY, *RELEASE_COLUMNS, *PLACE_COLUMNS, *SCREENING_COLUMNS}
+            and c not in {"_p", "_order", "last_event_date"}
+        ]
+        merged = pairs.group_by(GROUP_KEY, maintain_order=True).agg(
+            *[pl.col(c).first() for c in RELEASE_COLUMNS],
+            *[pl.col(c).filter(has_place).first() for c in PLACE_COLUMNS],
+            *[pl.col(c).drop_nulls().first() for c in (*others, *SCREENING_COLUMNS)],
+            pl.col("last_event_date").max(),
+            pl.col("_order").min(),
+        )
+        single = pl.concat([single, merged.select(single.columns)], how="vertical_relaxed")
+    return (
+        single.sort("_order")
+        .drop("_pid", "_order")
+        .with_columns(
+            pl.col("dpan_screened").fill_null(False),
+            episode_id=pl.concat_str(
+                pl.col("person_key").str.slice(0, 16),
+                pl.col("admission_date").dt.strftime("%Y%m%d"),
+                separator="-",
+            ),
+        )
     )
 
 
