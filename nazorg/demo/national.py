@@ -1,4 +1,4 @@
-"""National-scale exports for the benchmark, with every quirk of the real exports.
+"""National-scale exports for the benchmark, with the quirks of the real exports.
 
 Command: ``python -m nazorg.demo --national [--size 1.0] [--seed 2024] DIR`` (``make bench``
 calls :func:`generate_national` itself). ``DIR`` gets the five source folders; earlier
@@ -8,31 +8,33 @@ Volume and shape matter here, not published figures: ten years (2013-2022) of Ju
 notifications (about a million rows in monthly exports), two DPAN workbooks, 250 000
 case-registration rows in 25 workbooks with a sheet per year, 400 000 screening forms
 and a cohort follow-up per region and year. The three regions of the reference list
-carry all of it. ``size`` scales every volume (1.0 = national; ``0.002`` for the tests);
-the same ``size`` and ``seed`` give the same bytes in every file (workbooks are saved
-with :func:`nazorg.demo.files.save_workbook`, which pins the time stamps).
+carry all of it. ``size`` scales every volume (1.0 = national; the tests use 0.002-0.01).
+The same ``size`` and ``seed`` give the same bytes in every file: workbooks carry fixed
+time stamps (:class:`FastWorkbook`, and :func:`nazorg.demo.files.save_workbook` for the
+small cohort workbooks).
 
-A benchmark on clean data would hide the slow paths, so the exports carry the quirks
-``docs``/``sources.md`` names, at small rates (the constants below):
+A benchmark on clean data would hide the slow paths, so the exports carry the quirks the
+input contract (``sources.md``) names, at small rates (the constants below):
 
 JustID (``justid/<year>/justid_<yyyy-mm>.csv``, one file per month)
     ``Insluiting``/``Ontslag`` before April 2020, ``Begin detentie``/``Einde detentie``
-    after; Gemeentecode written ``GM0402`` (70 %), ``0402`` (10 %), ``402`` (5 %), empty with
-    the name in ``Gemeente`` (10 %: as is, ``Gemeente X``, capitals, lower case, a listed
-    variant such as ``Laren (NH)``; 1 % of those a typo and a bare ``Bergen`` for Bergen (L.)
-    in 30 %: unknown, a warning), only the code (5 %); 3 % of episodes without an address,
-    8 % of releases without a municipality (the admission has it); Bussum/Naarden/Muiden
-    before 2016 and Weesp (Amsterdam after 24-3-2022); 1.5 % of persons living outside the
-    regions (a code only). Per file: 5 files re-saved through Excel (Windows-1252, ``\\r\\n``,
-    dates ``d-m-jjjj``, BSN and code without leading zero: 8-digit BSNs), 6 with ISO dates,
-    12 with a UTF-8 BOM, 12 more with ``\\r\\n``, 8 with header names in other case/spacing,
-    6 with shuffled columns, 6 with an unknown extra column; 30 % of the files repeat the
-    last three days of the previous month (same Meldingnummer); one file twice (same bytes,
+    after. Gemeentecode written ``GM0402`` (70 %), ``0402`` (10 %), ``402`` (5 %), only
+    the code (5 %), or empty with the name in ``Gemeente`` (10 %: as is, ``Gemeente X``,
+    capitals, lower case, a listed variant such as ``Laren (NH)``; of those 1 % a typo,
+    and a bare ``Bergen`` for 30 % of Bergen (L.): unknown or ambiguous, a warning); 3 %
+    of episodes without an address, 8 % of releases without a municipality (the admission
+    has it); Bussum/Naarden/Muiden before 2016, Weesp (Amsterdam after 24-3-2022); 1.5 %
+    of persons living outside the regions (a code only). Per file: 5 re-saved through
+    Excel (Windows-1252, ``\\r\\n``, dates ``d-m-jjjj``, BSN and code without leading zero:
+    8-digit BSNs); 6 from another export program (ISO dates, header names in other case
+    or spacing); 12 with a UTF-8 BOM; 12 with ``\\r\\n``; 8 more with other header
+    spelling; 6 with shuffled columns; 6 with an unknown extra column; 30 % repeat the last
+    three days of the previous month (same Meldingnummer); one file twice (same bytes,
     ``kopie van …``); a ``LEESMIJ.txt`` that is no input. Accented names (``Öztürk``,
-    ``Justitiële Jeugdinrichting …``) make the encodings differ. 0.25 % extra rejected rows:
-    a BSN failing the 11-proef, an empty required field (Inrichting, Geboortedatum, Datum
-    ontslag of an ``Einde detentie``), an unknown Soort melding, Datum ontslag before Datum
-    insluiting, a date that does not exist.
+    ``Justitiële Jeugdinrichting …``) make the encodings differ. 0.25 % extra rejected
+    rows: a BSN failing the 11-proef, an empty required field (Inrichting, Geboortedatum,
+    Datum ontslag for an ``Einde detentie``), an unknown Soort melding, Datum ontslag
+    before Datum insluiting, a date that does not exist (``31-04``).
 DPAN (``dpan/dpan_<year>.xlsx``, 2013 and 2014)
     title row(s) above the header; names only, historical ones included (Bussum, Naarden,
     Muiden; 8 % of Peel en Maas, Horst aan de Maas and Venlo under a pre-2010 name such as
@@ -111,7 +113,7 @@ BARE_BERGEN_SHARE = 0.3  # of the name-only notifications of Bergen (L.)
 JUSTID_REJECT_SHARE = 0.0025
 JUSTID_FILE_QUIRKS = {  # files per quirk (of 120); the last month always stays plain
     "excel": 5,  # re-saved through Excel: cp1252, \r\n, d-m-jjjj, zeros lost
-    "iso": 6,
+    "iso": 6,  # another export program: ISO dates, its own header spelling
     "bom": 12,
     "crlf": 12,
     "header": 8,
@@ -648,7 +650,7 @@ class NationalGenerator:
                 if quirk == "excel":
                     s.encoding, s.newline, s.date_format, s.zeros_lost = "cp1252", "\r\n", D_M, True
                 elif quirk == "iso":
-                    s.date_format = ISO
+                    s.date_format, s.header = ISO, int(rng.integers(0, 3))
                 elif quirk == "bom":
                     s.encoding = "utf-8-sig"
                 elif quirk == "crlf":
