@@ -434,3 +434,28 @@ def test_cohort_rows_are_consistent_and_belong_to_started_cases(raw):
                 assert recidive is None and offences is None
         assert len(persons) == len([r for r in sample if (path.parent.name, r[0]) in cases])
     assert unknown == 1  # one sampled Casusnummer the registration does not know
+
+
+def as_date(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if ISO.match(value):
+        return dt.date.fromisoformat(value)
+    day, month, year = (int(x) for x in value.split("-"))
+    return dt.date(year, month, day)
+
+
+def test_most_dpan_episodes_are_in_dpan_only_some_in_both_systems(raw):
+    justid = set()
+    for path in csv_files(raw, "justid"):
+        for r in read_csv(path)[1]:
+            if r["datum insluiting"] and not r["datum insluiting"].startswith("31-04"):
+                justid.add((r["bsn"].zfill(9), as_date(r["datum insluiting"])))
+    dpan = set()
+    for path in sorted((raw / "dpan").glob("*.xlsx")):
+        for _, row in data_rows(load_workbook(path, read_only=True).worksheets[0]):
+            dpan.add((str(row[1]).zfill(9), as_date(row[6])))
+    both = dpan & justid
+    assert both and len(both) < 0.5 * len(dpan)

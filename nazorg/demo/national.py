@@ -35,8 +35,10 @@ JustID (``justid/<year>/justid_<yyyy-mm>.csv``, one file per month)
     rows: a BSN failing the 11-proef, an empty required field (Inrichting, Geboortedatum,
     Datum ontslag for an ``Einde detentie``), an unknown Soort melding, Datum ontslag
     before Datum insluiting, a date that does not exist (``31-04``).
-DPAN (``dpan/dpan_<year>.xlsx``, 2013 and 2014)
-    title row(s) above the header; names only, historical ones included (Bussum, Naarden,
+DPAN (``dpan/dpan_<year>.xlsx``, 2013 and 2014, 2 % of the episodes each)
+    90 % of its episodes released by the end of 2014 are in DPAN only; the others, and
+    those still open then, are in JustID too (one episode in two systems). Title row(s)
+    above the header; names only, historical ones included (Bussum, Naarden,
     Muiden; 8 % of Peel en Maas, Horst aan de Maas and Venlo under a pre-2010 name such as
     Helden or Sevenum; 0.3 % of Venray/Horst as ``Meerlo-Wanssum``, which has no single
     successor: a warning); 20 % name variants, 3 % empty; BSN as a number cell in 30 % of
@@ -122,6 +124,8 @@ JUSTID_FILE_QUIRKS = {  # files per quirk (of 120); the last month always stays 
 }
 JUSTID_OVERLAP_SHARE = 0.3  # files that repeat the last days of the previous month
 OVERLAP_DAYS = 3
+DPAN_SHARE = 0.02  # of the episodes, in each of the two DPAN exports
+DPAN_ALSO_JUSTID_SHARE = 0.1  # of the DPAN episodes released by 2014: in JustID too
 DPAN_STALE_SHARE = 0.08
 DPAN_MEERLO_SHARE = 0.003
 DPAN_REJECT_SHARE = 0.005
@@ -584,7 +588,10 @@ class NationalGenerator:
         """About 2.2 notifications per episode: admission, release, some transfers and
         leaves. Integer columns only (day numbers, indices into the lookups)."""
         rng = self.rng
-        n = int(self.volumes.notifications / 2.3)
+        # About 2.2 notifications per JustID episode; the DPAN-only ones come on top.
+        n = int(
+            self.volumes.notifications / 2.3 / (1 - 2 * DPAN_SHARE * (1 - DPAN_ALSO_JUSTID_SHARE))
+        )
         persons = max(50, n // 3)
         never_detained = max(10, int(self.volumes.screening_forms * SCREENING_UNKNOWN_SHARE) + 10)
         self.n_persons = persons
@@ -890,12 +897,11 @@ class NationalGenerator:
 
     # ------------------------------------------------------------------ DPAN
 
-    def write_dpan(self, episodes: pl.DataFrame) -> list[Path]:
-        """Two legacy DPAN workbooks (2013, 2014): the detentions that left in the year
-        and those still open at its end; a transfer is a second row."""
-        rng = self.rng
-        per_year = max(50, episodes.height // 50)
-        written = []
+    def dpan_exports(self, episodes: pl.DataFrame) -> dict[int, pl.DataFrame]:
+        """The episodes of the two legacy DPAN exports (2013, 2014): those that left in the
+        year and those still open at its end (again in the next year's export)."""
+        per_year = max(50, int(episodes.height * DPAN_SHARE))
+        exports = {}
         carried = episodes.clear()
         for year in YEARS[:2]:
             y0, y1 = _days(dt.date(year, 1, 1)), _days(dt.date(year, 12, 31))
@@ -904,12 +910,32 @@ class NationalGenerator:
                 pl.col("admission").is_between(y0, y1)
                 & ((pl.col("release") > y1) | (pl.col("release") == MISSING))
             ).head(max(3, per_year // 25))
-            chosen = pl.concat([carried, left, still_open]).unique(
+            exports[year] = pl.concat([carried, left, still_open]).unique(
                 "ep", keep="first", maintain_order=True
             )
             carried = still_open
+        return exports
+
+    def only_in_dpan(self, episodes: pl.DataFrame, exports: dict[int, pl.DataFrame]) -> pl.Series:
+        """The DPAN episodes that JustID does not know: released by the end of the last
+        DPAN export, except a share that is in both systems. An episode still open then
+        is released under JustID (one episode, two systems)."""
+        ids = pl.concat(list(exports.values())).get_column("ep").unique()
+        last = _days(dt.date(max(exports), 12, 31))
+        both = pl.Series(self.rng.random(episodes.height) < DPAN_ALSO_JUSTID_SHARE)
+        return (
+            episodes.get_column("ep").is_in(ids.implode())
+            & (episodes.get_column("release") != MISSING)
+            & (episodes.get_column("release") <= last)
+            & ~both
+        )
+
+    def write_dpan(self, exports: dict[int, pl.DataFrame]) -> list[Path]:
+        """Two legacy DPAN workbooks; a transfer is a second row."""
+        written = []
+        for year, chosen in sorted(exports.items()):
             path = self.raw / "dpan" / f"dpan_{year}.xlsx"
-            self._dpan_workbook(chosen, year, y1, path, rng)
+            self._dpan_workbook(chosen, year, _days(dt.date(year, 12, 31)), path, self.rng)
             written.append(path)
         return written
 
@@ -1408,8 +1434,9 @@ class NationalGenerator:
         for folder in SOURCE_FOLDERS:
             shutil.rmtree(self.raw / folder, ignore_errors=True)
         episodes = self.episodes()
-        written = self.write_justid(episodes)
-        written += self.write_dpan(episodes)
+        exports = self.dpan_exports(episodes)
+        written = self.write_justid(episodes.filter(~self.only_in_dpan(episodes, exports)))
+        written += self.write_dpan(exports)
         written += self.write_screening(episodes)
         cases, started = self.write_cases(episodes)
         written += cases
