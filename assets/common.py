@@ -164,6 +164,41 @@ def validate_frame(model: type[TableModel], frame: pl.DataFrame, log) -> dg.Asse
     )
 
 
+def validate_update(
+    con: duckdb.DuckDBPyConnection,
+    model: type[TableModel],
+    frame: pl.DataFrame,
+    unique: str,
+    kept_rows: int,
+    log,
+) -> dg.AssetCheckResult:
+    """The Pandera check of an *updated* table: the model on the rows written now, and
+    the one rule that spans rows (``unique`` is unique) on the whole table. The rows
+    kept are exactly the rows validated when they were built."""
+    result = validate_frame(model, frame, log)
+    duplicates = con.execute(
+        f"SELECT count(*) FROM (SELECT {unique} FROM {model.table()} "
+        f"GROUP BY {unique} HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    metadata = {
+        **{k: v for k, v in result.metadata.items()},
+        "rows_written": frame.height,
+        "rows_kept": kept_rows,
+        f"duplicate_{unique}": duplicates,
+    }
+    if duplicates:
+        log.error(
+            f"Blokkerende controle {model.table()} {SCHEMA_CHECK} faalt: {unique} is niet "
+            f"uniek ({duplicates}x). Er wordt niet gepubliceerd."
+        )
+    return dg.AssetCheckResult(
+        asset_key=asset_key(model.table()),
+        check_name=SCHEMA_CHECK,
+        passed=result.passed and not duplicates,
+        metadata=metadata,
+    )
+
+
 def validate_table(con: duckdb.DuckDBPyConnection, model: type[TableModel], log) -> dg.AssetCheckResult:
     """:func:`validate_frame` on the table as it stands in the work file."""
     table = model.table()
@@ -241,6 +276,7 @@ class Step:
         sql_checks: Iterable[SqlCheck] = (),
         *,
         content: str | None = None,
+        fixed_inputs: str | None = None,
         metadata: dict | None = None,
     ) -> Iterator:
         """Record the build of a table just written and report it with its checks.
@@ -253,7 +289,12 @@ class Step:
         if schema_result is None:
             schema_result = validate_table(self.con, model, self.context.log)
         content = builds.record_build(
-            self.con, table, inputs=inputs, run_id=self.context.run.run_id, content=content
+            self.con,
+            table,
+            inputs=inputs,
+            run_id=self.context.run.run_id,
+            content=content,
+            fixed_inputs=fixed_inputs,
         )
         yield dg.MaterializeResult(
             asset_key=asset_key(table),

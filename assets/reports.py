@@ -11,7 +11,6 @@ import os
 import dagster as dg
 import duckdb
 
-from nazorg.reports import write_region_workbooks
 from nazorg.timing import stage
 from pipelines.resources import NazorgWarehouse
 
@@ -42,6 +41,10 @@ def region_workbooks(
         "Warehouse": str(settings.warehouse),
         "Kleine aantallen afgeschermd": f"ja, onder {threshold}" if threshold else "nee",
     }
+    # openpyxl is imported here, not when the definitions load: every run (and every
+    # sensor tick of the daemon) would otherwise pay for it before doing anything.
+    from nazorg.reports import write_region_workbooks
+
     with stage("reports"), duckdb.connect(str(settings.warehouse), read_only=True) as con:
         paths = write_region_workbooks(
             con, settings.reports_dir, suppression_threshold=threshold, run_info=run_info

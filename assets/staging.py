@@ -9,7 +9,15 @@ upstream tables are unchanged since the published build is kept as it is (see
 import dagster as dg
 import polars as pl
 
-from assets.common import SqlCheck, Step, check_specs, record_sources, validate_frame
+from assets.common import (
+    SqlCheck,
+    Step,
+    check_specs,
+    record_sources,
+    validate_frame,
+    validate_update,
+)
+from nazorg import builds
 from nazorg.builds import files_fingerprint
 from nazorg.ingest import QUALITY_SCHEMA, ingest_source, region_slug
 from nazorg.municipalities import load_reference
@@ -18,7 +26,13 @@ from nazorg.sources import cohort as cohort_source
 from nazorg.sources import detentions as det
 from nazorg.sources import screening as screening_source
 from nazorg.timing import stage
-from nazorg.warehouse import replace_table, table_exists
+from nazorg.warehouse import (
+    changed_persons,
+    note_changed_persons,
+    replace_rows_of_persons,
+    replace_table,
+    table_exists,
+)
 from pipelines.resources import NazorgWarehouse
 from schemas.caseload import Cases
 from schemas.cohort import CohortSample
@@ -71,7 +85,9 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per detention episode, JustID and DPAN together.
 
     Reads every file under ``raw/justid`` and ``raw/dpan``; notifications are paired
-    into episodes and placed in the municipality at release.
+    into episodes and placed in the municipality at release. When exports were only
+    added since the published build (the nightly case: one new daily export), only the
+    episodes of the persons in the new files are built again.
     """
     settings = nazorg.settings()
     key = nazorg.key(context.log)
@@ -83,20 +99,93 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             context.log.info("justid, dpan: exports ongewijzigd; staging.detentions blijft staan")
             yield from step.kept_table(Detentions, previous, [REGION_MATCHES_MUNICIPALITY])
             return
+        fixed = step.inputs(["staging.municipalities"])
         cache = nazorg.cache_dir()
         justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key, cache_dir=cache)
         dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key, cache_dir=cache)
         with stage("transform"):
-            placed, warnings = det.place_episodes(det.build_episodes(justid.rows, dpan.rows))
+            persons = _persons_to_update(con, fixed, justid, dpan)
+        with stage("transform"):
+            if persons is None:
+                episodes = det.build_episodes(justid.rows, dpan.rows)
+            else:
+                episodes = det.build_episodes(
+                    justid.rows_of(persons), dpan.rows_of(persons)
+                )
+            placed, warnings = det.place_episodes(episodes)
         frame = _model_frame(Detentions, placed)
-        result = validate_frame(Detentions, frame, context.log)
-        replace_table(con, Detentions, frame)
-        record_sources(
-            con, context.log, {"justid": justid, "dpan": dpan}, _placement_warnings(warnings)
-        )
+        new_warnings = _placement_warnings(warnings)
+        if persons is None:
+            result = validate_frame(Detentions, frame, context.log)
+            replace_table(con, Detentions, frame)
+            how = {"update": False}
+        else:
+            kept_warnings = _placement_warnings_of_others(con, justid, dpan, persons)
+            replace_rows_of_persons(con, Detentions, persons, frame)
+            new_warnings = pl.concat([kept_warnings, new_warnings])
+            total = con.execute("SELECT count(*) FROM staging.detentions").fetchall()[0][0]
+            result = validate_update(
+                con, Detentions, frame, "episode_id", total - frame.height, context.log
+            )
+            note_changed_persons(con, "staging.detentions", persons)
+            context.log.info(
+                f"justid, dpan: alleen exports bijgekomen; de detentieperioden van "
+                f"{persons.len()} persoon/personen opnieuw opgebouwd, de rest is ongewijzigd"
+            )
+            how = {"update": True, "persons_updated": persons.len()}
+        record_sources(con, context.log, {"justid": justid, "dpan": dpan}, new_warnings)
         yield from step.built_table(
-            Detentions, inputs, result, [REGION_MATCHES_MUNICIPALITY], content=inputs
+            Detentions,
+            inputs,
+            result,
+            [REGION_MATCHES_MUNICIPALITY],
+            content=inputs,
+            fixed_inputs=fixed,
+            metadata=how,
         )
+
+
+# An update rebuilds the episodes of the persons in the new exports; past this share of
+# all episodes, building everything again is as quick and simpler to reason about.
+MAX_UPDATE_SHARE = 0.25
+
+
+def _persons_to_update(con, fixed: str, justid, dpan) -> pl.Series | None:
+    """The persons to rebuild when only exports were added since the previous build
+    (same code, key and reference data); None to rebuild the whole table."""
+    if builds.previous_fixed_inputs(con, "staging.detentions") != fixed:
+        return None
+    previous = con.sql(
+        "SELECT file, sha256, status FROM quality.file_ledger WHERE source IN ('justid', 'dpan')"
+    ).pl()
+    persons = det.persons_to_update(previous, justid, dpan)
+    if persons is None:
+        return None
+    episodes = con.execute("SELECT count(*) FROM staging.detentions").fetchall()[0][0]
+    return persons if persons.len() <= MAX_UPDATE_SHARE * episodes else None
+
+
+def _placement_warnings_of_others(con, justid, dpan, persons: pl.Series) -> pl.DataFrame:
+    """The placement warnings of the previous build that belong to persons not rebuilt
+    now: a warning names the row that gave the episode its place, and every row of a
+    rebuilt person is known, so the others' warnings are exactly the rest."""
+    previous = con.sql(
+        "SELECT * FROM quality.row_warnings WHERE source IN ('justid', 'dpan') "
+        "AND rule = 'municipality_unknown'"
+    ).pl()
+    rebuilt = pl.concat(
+        [
+            r.rows_of(persons).select(
+                pl.col("source_file").alias("file"), pl.col("source_row").alias("row_number")
+            )
+            for r in (justid, dpan)
+            if r.rows.height
+        ]
+        or [pl.DataFrame(schema={"file": pl.Utf8, "row_number": pl.Int64})]
+    )
+    return previous.join(rebuilt, on=["file", "row_number"], how="anti").select(
+        list(QUALITY_SCHEMA)
+    ).cast(QUALITY_SCHEMA)
 
 
 def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
@@ -189,20 +278,26 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
 
     Reads every file under ``raw/screening``; a form links on person and admission date,
     else on the person's admission at most 14 days before the form date. A form that
-    links to nothing loads all the same and is listed as a row warning.
+    links to nothing loads all the same and is listed as a row warning. When only some
+    persons' episodes changed in this run (and no form file), only their forms are
+    linked again.
     """
     settings = nazorg.settings()
     key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
-        inputs = step.inputs(
-            ["staging.detentions"],
-            files_fingerprint(settings.raw_dir, [screening_source.SCREENING.folder]),
-        )
+        files = files_fingerprint(settings.raw_dir, [screening_source.SCREENING.folder])
+        inputs = step.inputs(["staging.detentions"], files)
         if previous := step.previous(Screenings, inputs):
             context.log.info("screening: formulieren en detenties ongewijzigd")
             yield from step.kept_table(Screenings, previous, [LINKS_TO_KNOWN_EPISODES])
             return
+        fixed = step.inputs(extra=files)
+        persons = (
+            changed_persons(con, "staging.detentions")
+            if builds.previous_fixed_inputs(con, "staging.screenings") == fixed
+            else None
+        )
         result = ingest_source(
             settings.raw_dir,
             screening_source.SCREENING,
@@ -210,19 +305,38 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             key,
             cache_dir=nazorg.cache_dir(),
         )
-        episodes = con.sql(
-            "SELECT episode_id, person_key, admission_date FROM staging.detentions"
-        ).pl()
+        if persons is None:
+            episodes = con.sql(
+                "SELECT episode_id, person_key, admission_date FROM staging.detentions"
+            ).pl()
+            rows = result.rows
+        else:
+            episodes = _episodes_of(con, persons)
+            rows = result.rows_of(persons)
         with stage("transform"):
-            forms = screening_source.build_screenings(result.rows, episodes)
-            forms = _model_frame(Screenings, forms)
-            unlinked = screening_source.unlinked_warnings(forms)
-        check = validate_frame(Screenings, forms, context.log)
-        replace_table(con, Screenings, forms)
+            forms = _model_frame(Screenings, screening_source.build_screenings(rows, episodes))
+        if persons is None:
+            check = validate_frame(Screenings, forms, context.log)
+            replace_table(con, Screenings, forms)
+            how = {"update": False}
+        else:
+            replace_rows_of_persons(con, Screenings, persons, forms)
+            total = con.execute("SELECT count(*) FROM staging.screenings").fetchall()[0][0]
+            check = validate_update(
+                con, Screenings, forms, "screening_id", total - forms.height, context.log
+            )
+            how = {"update": True, "persons_updated": persons.len()}
+        unlinked = screening_source.unlinked_warnings(
+            con.sql(
+                "SELECT source_file, source_row, episode_id FROM staging.screenings "
+                "WHERE episode_id IS NULL"
+            ).pl()
+        )
         record_sources(con, context.log, {"screening": result}, unlinked)
         if unlinked.height:
+            total = con.execute("SELECT count(*) FROM staging.screenings").fetchall()[0][0]
             context.log.warning(
-                f"screening: {unlinked.height} van {forms.height} formulieren horen bij geen "
+                f"screening: {unlinked.height} van {total} formulieren horen bij geen "
                 "bekende detentie (zie quality.unlinked_screenings en quality.row_warnings)"
             )
         yield from step.built_table(
@@ -231,8 +345,17 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             check,
             [LINKS_TO_KNOWN_EPISODES],
             content=inputs,
-            metadata={"unlinked_forms": unlinked.height},
+            fixed_inputs=fixed,
+            metadata={**how, "unlinked_forms": unlinked.height},
         )
+
+
+def _episodes_of(con, persons: pl.Series) -> pl.DataFrame:
+    wanted = persons.to_frame("person_key")  # noqa: F841 - DuckDB scans it
+    return con.sql(
+        "SELECT episode_id, person_key, admission_date FROM staging.detentions "
+        "WHERE person_key IN (SELECT person_key FROM wanted)"
+    ).pl()
 
 
 @dg.asset(

@@ -133,10 +133,12 @@ def add_daily_export(raw: Path, rows: int = 300) -> Path:
     """A new JustID daily export, the day after the last notification: the releases of
     detentions still open at the end of the latest monthly export, and new admissions of
     persons released before (a few hundred rows, in the monthly exports' columns)."""
-    latest = max(
-        (p for p in (raw / "justid").rglob("*.csv") if DAILY_EXPORT.as_posix() not in p.as_posix()),
-        key=lambda p: p.name,
-    )
+    exports = [
+        p
+        for p in (raw / "justid").rglob("justid_*.csv")
+        if DAILY_EXPORT.as_posix() not in p.as_posix()
+    ]
+    latest = max(exports, key=lambda p: p.relative_to(raw).as_posix())
     notes = pl.read_csv(latest, separator=";", infer_schema=False, encoding="utf8-lossy")
     notes = notes.rename({c: c.strip() for c in notes.columns})
     kind, date = "Soort melding", "Datum melding"

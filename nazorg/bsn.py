@@ -13,10 +13,12 @@ from functools import cache
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from nazorg.timing import stage
 
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+HASH_BATCH = 20_000
 
 
 def normalise_bsn(expr: pl.Expr) -> pl.Expr:
@@ -92,7 +94,11 @@ def pseudonymise(bsns: pl.Series, key: str) -> pl.Series:
 def _hmac_hex(distinct: pl.Series, key: str) -> pl.Series:
     """The pseudonyms of distinct BSNs, in their order (a projection keeps row order)."""
     inner, outer = _pads(key)
-    distinct_bsns = distinct.cast(pl.Utf8).to_frame("bsn")  # noqa: F841 - DuckDB scans it
+    # In batches: DuckDB hashes the batches of an Arrow table on all cores, one frame
+    # of a single chunk on one.
+    distinct_bsns = pa.Table.from_batches(  # noqa: F841 - DuckDB scans it
+        distinct.cast(pl.Utf8).to_frame("bsn").to_arrow().to_batches(max_chunksize=HASH_BATCH)
+    )
     return (
         _hasher()
         .cursor()

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +34,8 @@ import fastexcel
 import pandera
 import polars as pl
 
-from nazorg.ingest import discover, sha256_of
+from nazorg.ingest import READ_THREADS, discover, sha256_of
+from nazorg.timing import stage
 from nazorg.warehouse import table_exists
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,16 +46,15 @@ CODE_SUFFIXES = (".py", ".sql", ".csv")
 NOT_CODE = ("nazorg/demo/", "nazorg/bench")
 
 BUILDS_TABLE = "quality.table_builds"
-BUILDS_DDL = f"""
-CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (
-    table_name VARCHAR PRIMARY KEY,
-    inputs VARCHAR NOT NULL,
-    content VARCHAR NOT NULL,
-    run_id VARCHAR NOT NULL,
-    built_at TIMESTAMP WITH TIME ZONE NOT NULL,
-    rows BIGINT
-)
-"""
+BUILDS_COLUMNS = {
+    "table_name": "VARCHAR PRIMARY KEY",
+    "inputs": "VARCHAR NOT NULL",
+    "content": "VARCHAR NOT NULL",
+    "fixed_inputs": "VARCHAR",
+    "run_id": "VARCHAR NOT NULL",
+    "built_at": "TIMESTAMP WITH TIME ZONE NOT NULL",
+    "rows": "BIGINT",
+}
 
 
 @cache
@@ -81,14 +82,19 @@ def files_fingerprint(raw_dir: Path, folders: Iterable[str]) -> str:
     digest = hashlib.sha256()
     for folder in folders:
         files, ignored = discover(raw_dir / folder)
-        for path in [*files, *ignored]:
-            relative = path.relative_to(raw_dir).as_posix()
-            try:
-                signature = sha256_of(path) if path in files else "ignored"
-            except OSError as exc:  # unreadable now: a failed file, and a change later
-                signature = f"unreadable {type(exc).__name__}"
-            digest.update(f"{relative}\0{signature}\n".encode())
+        # hashlib releases the GIL: a few threads hash a few files at once.
+        with stage("fingerprints"), ThreadPoolExecutor(READ_THREADS) as pool:
+            signatures = list(pool.map(_signature, files))
+        for path, signature in [*zip(files, signatures, strict=True), *((p, "ignored") for p in ignored)]:
+            digest.update(f"{path.relative_to(raw_dir).as_posix()}\0{signature}\n".encode())
     return digest.hexdigest()
+
+
+def _signature(path: Path) -> str:
+    try:
+        return sha256_of(path)
+    except OSError as exc:  # unreadable now: a failed file, and a change later
+        return f"unreadable {type(exc).__name__}"
 
 
 def inputs_fingerprint(
@@ -99,7 +105,8 @@ def inputs_fingerprint(
     An upstream table that has no recorded content (it was never built) makes the
     fingerprint unique, so the table is rebuilt.
     """
-    contents = stored_contents(con)
+    with stage("fingerprints"):
+        contents = stored_contents(con)
     parts = [code_fingerprint(), key_fingerprint(key), extra]
     for table in sorted(upstream):
         parts.append(f"{table}={contents.get(table, 'unbuilt-' + dt.datetime.now().isoformat())}")
@@ -110,6 +117,40 @@ def stored_contents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     if not table_exists(con, BUILDS_TABLE):
         return {}
     return dict(con.execute(f"SELECT table_name, content FROM {BUILDS_TABLE}").fetchall())
+
+
+def _ensure_builds_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table of fingerprints, in its current shape. A table of another shape (an
+    older version) is dropped: it only means that every table is built again once."""
+    if table_exists(con, BUILDS_TABLE):
+        schema, name = BUILDS_TABLE.split(".")
+        found = [
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
+                "table_name = ? AND database_name = current_database() ORDER BY column_index",
+                [schema, name],
+            ).fetchall()
+        ]
+        if found == list(BUILDS_COLUMNS):
+            return
+        con.execute(f"DROP TABLE {BUILDS_TABLE}")
+    columns = ", ".join(f"{name} {kind}" for name, kind in BUILDS_COLUMNS.items())
+    con.execute(f"CREATE TABLE {BUILDS_TABLE} ({columns})")
+
+
+def previous_fixed_inputs(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """What the previous build of ``table`` recorded as the inputs an update may not
+    change (see :func:`record_build`), if the table is still there."""
+    if not (table_exists(con, BUILDS_TABLE) and table_exists(con, table)):
+        return None
+    try:
+        found = con.execute(
+            f"SELECT fixed_inputs FROM {BUILDS_TABLE} WHERE table_name = ?", [table]
+        ).fetchall()
+    except duckdb.Error:  # an older shape of the table: no update, a rebuild
+        return None
+    return found[0][0] if found else None
 
 
 def previous_build(con: duckdb.DuckDBPyConnection, table: str, inputs: str) -> str | None:
@@ -138,21 +179,30 @@ def record_build(
     inputs: str,
     run_id: str,
     content: str | None = None,
+    fixed_inputs: str | None = None,
 ) -> str:
     """Remember how ``table`` was just built; return its content fingerprint.
 
     Without ``content``, the table's content is fingerprinted (fine for KPI tables of a
     few thousand rows); a staging table passes its inputs fingerprint instead, which
-    determines its content just as well and costs nothing to compute.
+    determines its content just as well and costs nothing to compute. ``fixed_inputs``
+    is the part of the inputs that a later run may *update* the table under (rather
+    than rebuild it), e.g. code, key and reference data while exports are only added.
     """
-    content = content or content_fingerprint(con, table)
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    con.execute(BUILDS_DDL)
-    con.execute(
-        f"INSERT OR REPLACE INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-        [table, inputs, content, run_id, dt.datetime.now(dt.UTC), rows],
-    )
+    with stage("fingerprints"):
+        content = content or content_fingerprint(con, table)
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        _ensure_builds_table(con)
+        _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows)
     return content
+
+
+def _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows) -> None:
+    con.execute(
+        f"INSERT OR REPLACE INTO {BUILDS_TABLE} ({', '.join(BUILDS_COLUMNS)}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [table, inputs, content, fixed_inputs, run_id, dt.datetime.now(dt.UTC), rows],
+    )
 
 
 def config_text(config: object) -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import fastexcel
+import numpy as np
 import polars as pl
 
 from nazorg.bsn import normalise_bsn, passes_elfproef, pseudonymise
@@ -274,6 +275,110 @@ def read_csv(path: Path, spec: SourceSpec, label: str) -> RawTable:
     return _csv_table(frame, pl.Series(rows, dtype=pl.Int64), positions, extra)
 
 
+_BLANK_LINE_BYTES = re.compile(rb"\n[ ;\t]*\r?(?=\n)")
+
+
+def _plain_csv(data: bytes) -> tuple[bytes, memoryview, int] | None:
+    """(header line, data lines, number of data lines) of an export that Polars can
+    parse together with others of the same header: UTF-8, no quote character (so every
+    line is one record), no blank line inside. None for any other file, which is read
+    on its own by :func:`read_csv`."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b'"' in data:
+        return None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    body = data.rstrip(b"\r\n")
+    while True:  # blank lines at the end are not data
+        cut = body.rfind(b"\n")
+        if cut < 0 or body[cut + 1 :].strip(b" ;\t\r"):
+            break
+        body = body[:cut].rstrip(b"\r\n")
+    end = body.find(b"\n")
+    if end < 0 or not body[:end].strip(b" ;\t\r") or _has_blank_line(body):
+        return None
+    lines = memoryview(body)[end + 1 :]
+    return body[:end], lines, body.count(b"\n", end + 1) + 1
+
+
+def _has_blank_line(body: bytes) -> bool:
+    return _BLANK_LINE_BYTES.search(body) is not None
+
+
+def read_csvs(items: list[tuple[Path, str]], spec: SourceSpec) -> list[RawTable | FileProblem]:
+    """Read many CSV exports of one source: what :func:`read_csv` gives per file.
+
+    A thousand monthly exports with the same header are parsed by Polars as one buffer
+    (one multi-threaded parse instead of a thousand small ones) and split again by the
+    line counts, so every row keeps its file and line number. Files that are not plain
+    (another encoding, quotes, blank lines, an unreadable header) are read one by one.
+    """
+    results: list[RawTable | FileProblem | None] = [None] * len(items)
+    groups: dict[bytes, list[tuple[int, memoryview, int]]] = {}
+    for i, (path, label) in enumerate(items):
+        try:
+            plain = _plain_csv(path.read_bytes()) if path.stat().st_size else None
+        except OSError:
+            plain = None
+        if plain is None:
+            results[i] = _read_or_problem(path, spec, label)
+        else:
+            header, lines, n = plain
+            groups.setdefault(header, []).append((i, lines, n))
+    for header, members in groups.items():
+        for i, table in _read_group(header, members, items, spec).items():
+            results[i] = table
+    return results  # type: ignore[return-value]
+
+
+def _read_group(
+    header: bytes, members: list[tuple[int, memoryview, int]], items, spec: SourceSpec
+) -> dict[int, RawTable | FileProblem]:
+    header_text = header.decode("utf-8").rstrip("\r")
+    cells = csv_split(header_text)
+    out: dict[int, RawTable | FileProblem] = {}
+    try:
+        positions, extra = _map_header(cells, spec, "")
+    except FileProblem:
+        # The message names the file: read each one alone to get it.
+        return {i: _read_or_problem(items[i][0], spec, items[i][1]) for i, _, _ in members}
+    columns = [f"c{i}" for i in range(len(cells))]
+    buffer = b"\n".join([header, *(lines for _, lines, _ in members)]) + b"\n"
+    try:
+        frame = pl.read_csv(
+            buffer,
+            separator=";",
+            infer_schema=False,
+            has_header=True,
+            new_columns=columns,
+            columns=[columns[i] for i in sorted(positions)],
+            truncate_ragged_lines=True,
+            quote_char=None,
+        )
+    except pl.exceptions.PolarsError:
+        frame = None
+    if frame is None or frame.height != sum(n for _, _, n in members):
+        return {i: _read_or_problem(items[i][0], spec, items[i][1]) for i, _, _ in members}
+    # Row numbers and the Totaal filter on the whole group, then one slice per file.
+    counts = np.array([n for _, _, n in members])
+    member = np.repeat(np.arange(len(members)), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rows = np.arange(counts.sum()) - starts[member] + 2
+    frame = frame.with_columns(
+        _member=pl.Series(member, dtype=pl.UInt32), source_row=pl.Series(rows, dtype=pl.Int64)
+    )
+    table = _csv_table(frame, frame.get_column("source_row"), positions, extra, keep=["_member"])
+    kept = np.bincount(table.frame.get_column("_member").to_numpy(), minlength=len(members))
+    offset = 0
+    for (i, _, _), n in zip(members, kept, strict=True):
+        out[i] = RawTable(table.frame.slice(offset, int(n)).drop("_member"), extra)
+        offset += int(n)
+    return out
+
+
 def _read_csv_by_line(text: str, spec: SourceSpec, label: str) -> RawTable:
     lines = text.splitlines()
     numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip(" ;\t")]
@@ -296,7 +401,11 @@ def _read_csv_by_line(text: str, spec: SourceSpec, label: str) -> RawTable:
 
 
 def _csv_table(
-    frame: pl.DataFrame, rows: pl.Series, positions: dict[int, str], extra: list[str]
+    frame: pl.DataFrame,
+    rows: pl.Series,
+    positions: dict[int, str],
+    extra: list[str],
+    keep: list[str] = (),
 ) -> RawTable:
     frame = frame.with_columns(source_row=rows)
     # A totals row ("Totaal", as in the workbooks) is not data: its first cell says so.
@@ -305,9 +414,9 @@ def _csv_table(
         is_total = pl.col(first).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
         frame = frame.filter(~is_total.fill_null(False))
     selected = frame.select(
-        [pl.col(f"c{i}").alias(name) for i, name in positions.items()] + ["source_row"]
+        [pl.col(f"c{i}").alias(name) for i, name in positions.items()] + ["source_row", *keep]
     ).with_columns(sheet=pl.lit(None, pl.Utf8))
-    return RawTable(selected, extra)
+    return RawTable(selected.select(pl.exclude(keep), *keep), extra)
 
 
 def _polars_csv(body: str, columns: list[str], positions: dict[int, str]) -> pl.DataFrame | None:
@@ -931,6 +1040,12 @@ class SourceResult:
     warnings: pl.DataFrame
     log_lines: list[str]
 
+    def rows_of(self, persons: pl.Series) -> pl.DataFrame:
+        """The loaded rows of these persons (``person_key``)."""
+        if self.rows.height == 0:
+            return self.rows
+        return self.rows.filter(pl.col("person_key").is_in(persons.implode()))
+
     def log_records(self, source: str | None = None) -> list[tuple[str, str]]:
         """What a run logs about this source: ``(level, line)``.
 
@@ -976,7 +1091,7 @@ class SourceResult:
 
 # Files with a remark (rejected rows, extra columns, a duplicate) logged one by one; the
 # rest of them is counted. Failed files are always logged one by one.
-MAX_REMARK_LINES = 20
+MAX_REMARK_LINES = 10
 _PLAIN_LOAD = re.compile(r" loaded: (\d+) gelezen, \1 geladen, 0 afgewezen$")
 
 
@@ -1060,8 +1175,8 @@ def ingest_source(
         batches: list[Batch] = cache.load({c.sha for c in candidates}) if cache else []
     cached = {sha for batch in batches for sha in batch.shas}
     to_read = [c for c in candidates if c.sha not in cached]
-    with stage("read"), ThreadPoolExecutor(READ_THREADS) as pool:
-        tables = list(pool.map(lambda c: _read_or_problem(c.path, spec, c.label), to_read))
+    with stage("read"):
+        tables = _read_all(to_read, spec)
     read_ok: list[tuple[_Candidate, RawTable]] = []
     for candidate, table in zip(to_read, tables, strict=True):
         if isinstance(table, FileProblem):
@@ -1072,15 +1187,14 @@ def ingest_source(
     failures |= parse_failures
     if parsed_ok is not None:
         batches.append(parsed_ok)
-        if cache:
-            with stage("load"):
-                cache.store(parsed_ok)
     if cache:
-        cache.prune({c.sha for c in candidates})
+        # Written while the run goes on (the next read of this source waits for it).
+        cache.store_and_prune_later(parsed_ok, {c.sha for c in candidates})
 
     for order, problem in failures.items():
         entries[order] |= {"status": "failed", "error": problem}
-    result = _assemble(spec, candidates, batches, failures, entries)
+    with stage("read"):
+        result = _assemble(spec, candidates, batches, failures, entries)
     for order, entry in enumerate(entries):
         label = labels[order]
         if entry["status"] == "duplicate":
@@ -1112,6 +1226,22 @@ def _sha256_or_error(path: Path) -> str | OSError:
         return sha256_of(path)
     except OSError as exc:
         return exc
+
+
+def _read_all(candidates: list[_Candidate], spec: SourceSpec) -> list[RawTable | FileProblem]:
+    """CSV exports together (:func:`read_csvs`), workbooks a few at a time (calamine
+    releases the GIL while it parses a sheet)."""
+    tables: dict[int, RawTable | FileProblem] = {}
+    csvs = [c for c in candidates if c.path.suffix.lower() == ".csv"]
+    for candidate, table in zip(csvs, read_csvs([(c.path, c.label) for c in csvs], spec), strict=True):
+        tables[candidate.order] = table
+    others = [c for c in candidates if c.path.suffix.lower() != ".csv"]
+    with ThreadPoolExecutor(READ_THREADS) as pool:
+        for candidate, table in zip(
+            others, pool.map(lambda c: _read_or_problem(c.path, spec, c.label), others), strict=True
+        ):
+            tables[candidate.order] = table
+    return [tables[c.order] for c in candidates]
 
 
 def _read_or_problem(path: Path, spec: SourceSpec, label: str) -> RawTable | FileProblem:

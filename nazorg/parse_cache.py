@@ -16,9 +16,11 @@ cache folder is always safe: the next run parses everything again.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import inspect
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,24 @@ def concat_batches(batches: list[Batch]) -> Batch:
     return Batch(shas, Parsed(rows, rejected, warnings), pl.concat(parts["meta"]))
 
 
+# Writing a segment (Parquet, in Rust, without the GIL) overlaps with what the run does
+# next: one writer thread per cache folder, waited for before that folder is read again
+# and before the process ends.
+_writers: dict[Path, threading.Thread] = {}
+_writers_lock = threading.Lock()
+
+
+def wait_for_writes(folder: Path | None = None) -> None:
+    """Wait until the segments being written (to ``folder``, or anywhere) are on disk."""
+    with _writers_lock:
+        pending = [t for f, t in _writers.items() if folder is None or f == folder]
+    for thread in pending:
+        thread.join()
+
+
+atexit.register(wait_for_writes)
+
+
 class ParseCache:
     """The segments of one source; see the module docstring."""
 
@@ -126,6 +146,7 @@ class ParseCache:
         A cache that cannot be read (a half-deleted segment, a disk error) is no cache:
         the files are parsed again, never guessed.
         """
+        wait_for_writes(self.root)
         batches, found = [], set()
         try:
             for stem, shas in self._segments():
@@ -150,6 +171,24 @@ class ParseCache:
             _write(getattr(batch.parsed, part), Path(f"{stem}.{part}.parquet"))
         files = batch.meta.sort(FILE).with_columns(sha256=pl.Series(batch.shas, dtype=pl.Utf8))
         _write(files, Path(f"{stem}.files.parquet"))
+
+    def store_and_prune_later(self, batch: Batch | None, live: set[str]) -> None:
+        """:meth:`store` (when there is a batch) and :meth:`prune`, in a thread of their
+        own; errors are swallowed: a cache that could not be written is simply absent."""
+
+        def work() -> None:
+            try:
+                if batch is not None:
+                    self.store(batch)
+                self.prune(live)
+            except Exception:  # noqa: BLE001 - see the docstring
+                pass
+
+        wait_for_writes(self.root)
+        thread = threading.Thread(target=work, name=f"parse-cache-{self.root.name}")
+        with _writers_lock:
+            _writers[self.root] = thread
+        thread.start()
 
     def prune(self, live: set[str]) -> None:
         """Remove segments (and cache versions) that hold no file of ``live``; merge the

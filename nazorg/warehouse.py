@@ -81,6 +81,76 @@ def _rebuild(
             raise
 
 
+def replace_rows_of_persons(
+    con: duckdb.DuckDBPyConnection,
+    model: type[TableModel],
+    persons: pl.Series,
+    frame: pl.DataFrame,
+) -> None:
+    """Replace, in one transaction, the rows of these persons (``person_key``) by
+    ``frame``: an update of a table in place of rebuilding it whole."""
+    table = model.table()
+    changed = persons.to_frame("person_key")  # noqa: F841 - DuckDB scans it
+    rows = frame.select(list(model.to_schema().columns))  # noqa: F841
+    with stage("load"):
+        con.execute("BEGIN")
+        try:
+            con.execute(
+                f"DELETE FROM {table} WHERE person_key IN (SELECT person_key FROM changed)"
+            )
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+# A run's notes to its own later steps, in its private work file; dropped before
+# publishing, so no analyst ever sees them.
+RUN_NOTES = "run_notes"
+
+
+def note_changed_persons(con: duckdb.DuckDBPyConnection, table: str, persons: pl.Series) -> None:
+    """Tell this run's later steps that ``table`` was updated for these persons only."""
+    changed = persons.to_frame("person_key")  # noqa: F841 - DuckDB scans it
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RUN_NOTES}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {RUN_NOTES}.updated (table_name VARCHAR)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {RUN_NOTES}.changed_persons "
+        "(table_name VARCHAR, person_key VARCHAR)"
+    )
+    con.execute(f"DELETE FROM {RUN_NOTES}.updated WHERE table_name = ?", [table])
+    con.execute(f"DELETE FROM {RUN_NOTES}.changed_persons WHERE table_name = ?", [table])
+    con.execute(f"INSERT INTO {RUN_NOTES}.updated VALUES (?)", [table])
+    con.execute(
+        f"INSERT INTO {RUN_NOTES}.changed_persons SELECT ?, person_key FROM changed", [table]
+    )
+
+
+def changed_persons(con: duckdb.DuckDBPyConnection, table: str) -> pl.Series | None:
+    """The persons for whom ``table`` changed in this run, if the step that changed it
+    left that note (it updated the table rather than rebuilt it); else None."""
+    if not table_exists(con, f"{RUN_NOTES}.updated"):
+        return None
+    noted = con.execute(
+        f"SELECT count(*) FROM {RUN_NOTES}.updated WHERE table_name = ?", [table]
+    ).fetchall()[0][0]
+    if not noted:
+        return None
+    return (
+        con.sql(
+            f"SELECT person_key FROM {RUN_NOTES}.changed_persons WHERE table_name = $table",
+            params={"table": table},
+        )
+        .pl()
+        .get_column("person_key")
+    )
+
+
+def drop_run_notes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP SCHEMA IF EXISTS {RUN_NOTES} CASCADE")
+
+
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
     return con.sql(f"SELECT * FROM {table}").pl()
 
@@ -99,6 +169,7 @@ def publish(work_file: Path, published: Path) -> None:
         remove_stale_temporaries(published)
         con = duckdb.connect(str(work_file))
         try:
+            drop_run_notes(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -17,6 +17,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from nazorg.settings import Settings
+from nazorg.timing import mark_startup
 from nazorg.warehouse import ensure_schemas
 
 # Work files of runs that died are removed after this long.
@@ -68,6 +69,7 @@ class NazorgWarehouse(dg.ConfigurableResource):
         A new work file starts as a copy of the published warehouse, so a run that
         materialises only some assets still publishes a complete warehouse.
         """
+        mark_startup()
         work = self.work_file(run_id)
         if not work.exists():
             work.parent.mkdir(parents=True, exist_ok=True)

@@ -102,6 +102,10 @@ class TableBuilds(TableModel):
     content: str = pa.Field(
         description="Vingerafdruk van de inhoud; tabellen die deze tabel lezen, rekenen daarmee."
     )
+    fixed_inputs: str | None = pa.Field(
+        nullable=True,
+        description="Vingerafdruk van het deel van de invoer waaronder een volgende run de tabel mag bijwerken in plaats van opnieuw bouwen (code, sleutel, referentiegegevens; er zijn alleen exports bijgekomen).",
+    )
     run_id: str = pa.Field(description="Dagster-run die de tabel zo heeft gebouwd.")
     built_at: object = pa.Field(description="Tijdstip van die build (UTC).")
     rows: int | None = pa.Field(nullable=True, ge=0, description="Aantal rijen na de build.")

@@ -390,3 +390,30 @@ def test_long_numbers_are_redacted_from_quality_messages_but_not_file_names():
     assert message == (
         f"justid/export_20190102.csv, rij 2, kolom 'Gemeente': gemeentenaam '{REDACTED}' onbekend"
     )
+
+
+def test_many_csv_exports_read_together_equal_each_read_alone(tmp_path):
+    """Exports with the same header are parsed as one buffer and split again: every
+    file must come out exactly as when it is read on its own, row numbers included."""
+    from polars.testing import assert_frame_equal
+
+    from nazorg.ingest import read_csvs
+
+    files = {
+        "a.csv": f"{HEADER}\nN1;02-01-2019;;1;Roermond\nN2;03-01-2019\n",
+        "b.csv": f"{HEADER}\nN3;04-01-2019;;;Weert\nTotaal;1\n\n",
+        "c.csv": f"{HEADER}\r\nN4;05-01-2019;;2,5;Venlo\r\n",  # another header line ending
+        "d.csv": "\ufeff" + f"{HEADER}\nN5;06-01-2019\n",  # UTF-8 with BOM
+        "e.csv": f"{HEADER}\nN6;07-01-2019;;;Moërs\n".encode("cp1252"),  # read alone
+        "f.csv": f'{HEADER}\nN7;"08-01-2019";;;"Echt"\n',  # quotes: read alone
+        "g.csv": f"{HEADER}\n\nN8;09-01-2019\n",  # a blank line: read alone
+        "h.csv": "Plaats;Nummer;Datum\nThorn;N9;10-01-2019\n",  # another header
+        "i.csv": f"{HEADER}\nN10;11-01-2019\n",
+    }
+    paths = [write(tmp_path, name, content) for name, content in files.items()]
+    together = read_csvs([(p, p.name) for p in paths], TOY)
+    for path, table in zip(paths, together, strict=True):
+        alone = read(path)
+        assert_frame_equal(table.frame, alone.frame)
+        assert table.extra_columns == alone.extra_columns
+    assert [t.frame["source_row"].to_list() for t in together][:3] == [[2, 3], [2], [2]]

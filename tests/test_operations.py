@@ -250,7 +250,8 @@ print(json.dumps({"seen": sorted(seen), "queries": queries, "old_after": old_aft
 class History:
     s1: dict[str, pl.DataFrame]  # the published demo warehouse
     s2: dict[str, pl.DataFrame]  # the same inputs again
-    s3: dict[str, pl.DataFrame]  # + duplicate and overlapping exports
+    s3: dict[str, pl.DataFrame]  # + duplicate and overlapping exports (an update)
+    s3_scratch: dict[str, pl.DataFrame]  # the inputs of 3 from scratch
     s4: dict[str, pl.DataFrame]  # + a changed file, on the same warehouse
     s5: dict[str, pl.DataFrame]  # the inputs of 4 from scratch
     runs: list[LoggedRun]
@@ -305,6 +306,9 @@ def history(demo_build, tmp_path_factory) -> History:
     )
     r3 = run_logged(raw, warehouse)
     s3 = snapshot(warehouse)
+    # the same inputs from scratch: what the update of run 3 must equal
+    run_logged(raw, folder / "scratch3" / "nazorg.duckdb")
+    s3_scratch = snapshot(folder / "scratch3" / "nazorg.duckdb")
 
     changed = raw / "justid" / "2020" / "justid_midden-limburg_2020-Q4.csv"
     lines = changed.read_bytes().splitlines(keepends=True)
@@ -338,6 +342,7 @@ def history(demo_build, tmp_path_factory) -> History:
         s1,
         s2,
         s3,
+        s3_scratch,
         s4,
         s5,
         [r2, r3, r4, r5],
@@ -368,6 +373,53 @@ def test_same_bytes_under_another_name_and_overlapping_exports_change_no_figure(
     assert overlap["status"] == "loaded"
     assert overlap["rows_loaded"] == sum(q["rows_loaded"] for q in quarters)
     assert ledger["screening/2020/informatiebladen_2020-compleet.csv"]["status"] == "loaded"
+
+
+def test_added_exports_update_the_warehouse_to_what_a_full_build_gives(history):
+    """Run 3 only added exports: the detention episodes and screening links of the
+    persons in them were rebuilt, the rest kept. The result equals a build from scratch,
+    table by table, fingerprints included."""
+    (materialization,) = [
+        m
+        for m in history.runs[1].result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() == "staging/detentions"
+    ]
+    metadata = materialization.materialization.metadata
+    assert metadata["update"].value is True and 0 < metadata["persons_updated"].value
+    assert_same_tables(history.s3, history.s3_scratch)
+
+
+def test_a_new_daily_export_updates_episodes_and_links_of_its_persons_only(
+    demo_build, tmp_path
+):
+    """The nightly case: one new daily JustID export, nothing else. Detentions and
+    screening links are updated for the persons in it; the published warehouse equals a
+    build of the same inputs from scratch."""
+    from nazorg.bench import add_daily_export
+
+    _, demo_published = demo_build
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    warehouse = tmp_path / "w" / "nazorg.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copyfile(demo_published, warehouse)
+    daily = add_daily_export(raw, rows=40)
+    run = run_logged(raw, warehouse)
+    assert run.result.success
+    updates = {
+        m.asset_key.to_user_string(): m.materialization.metadata
+        for m in run.result.get_asset_materialization_events()
+        if m.asset_key.path[0] == "staging"
+    }
+    for table in ("staging/detentions", "staging/screenings"):
+        assert updates[table]["update"].value is True, table
+        assert 0 < updates[table]["persons_updated"].value < 40
+    assert "update" not in updates["staging/cases"] or not updates["staging/cases"]["update"]
+    updated = snapshot(warehouse)
+    run_logged(raw, tmp_path / "scratch" / "nazorg.duckdb")
+    assert_same_tables(updated, snapshot(tmp_path / "scratch" / "nazorg.duckdb"))
+    ledger = updated["quality.file_ledger"]
+    assert daily.relative_to(raw).as_posix() in ledger["file"].to_list()
 
 
 def test_a_changed_file_replaces_its_old_rows(history):

@@ -6,6 +6,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from nazorg.ingest import ingest_source
+from nazorg.parse_cache import wait_for_writes
 from nazorg.sources import detentions as det
 from tests.conftest import EXAMPLES
 
@@ -43,8 +44,10 @@ def test_changed_and_removed_files_leave_the_cache(tmp_path):
     result = ingest_source(raw, det.JUSTID, det.parse_justid, "k", cache_dir=cache)
     assert "PI Vught-Oost" in result.rows["institution"].to_list()
     # the segment of the old bytes is pruned; the new one is the only one left
+    wait_for_writes()  # segments are written while the run goes on
     assert len(list((cache / "justid").rglob("*.files.parquet"))) == 1
     path.unlink()
     empty = ingest_source(raw, det.JUSTID, det.parse_justid, "k", cache_dir=cache)
+    wait_for_writes()
     assert empty.ledger.height == 0 and not list((cache / "justid").rglob("*.parquet"))
     assert isinstance(empty.rows, pl.DataFrame)

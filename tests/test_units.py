@@ -298,3 +298,14 @@ def test_vectorised_pseudonym_equals_standard_hmac():
     bsns = ["999990007", "010000008", "999990019"]
     for key in ["k", "a" * 100, "sleutel-met-ë"]:
         assert pseudonymise(pl.Series(bsns), key).to_list() == [pseudonymise_one(b, key) for b in bsns]
+
+
+def test_pseudonyms_of_many_bsns_keep_their_order_across_hash_batches():
+    """DuckDB hashes large inputs in parallel batches; every pseudonym must still land on
+    its own BSN (and repeated BSNs get the same one)."""
+    from nazorg.bsn import HASH_BATCH, pseudonymise_one
+
+    bsns = [f"{n:09d}" for n in range(100_000_000, 100_000_000 + 3 * HASH_BATCH + 17)]
+    series = pl.Series(bsns[::-1] + bsns[:5])
+    got = pseudonymise(series, "k").to_list()
+    assert got == [pseudonymise_one(b, "k") for b in series.to_list()]

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import polars as pl
 
-from nazorg.ingest import Column, Parsed, RawTable, Rule, SourceSpec, apply_columns
+from nazorg.ingest import Column, Parsed, RawTable, Rule, SourceResult, SourceSpec, apply_columns
 from nazorg.municipalities import resolve
 
-# Soort melding: two vocabularies for the same events.
-NOTIFICATION_KINDS = {
-    "begin detentie": "admission",
-    "insluiting": "admission",
-    "einde detentie": "release",
-    "ontslag": "release",
-    "overplaatsing": "transfer",
-    "verlof": "leave",
+# Soort melding, typed to the spelling of the spec → the event it records. Two
+# vocabularies for the same events: older exports say Insluiting and Ontslag.
+KIND_OF_CHOICE = {
+    "Begin detentie": "admission",
+    "Insluiting": "admission",
+    "Einde detentie": "release",
+    "Ontslag": "release",
+    "Overplaatsing": "transfer",
+    "Verlof": "leave",
 }
+RELEASE_KINDS = [choice for choice, kind in KIND_OF_CHOICE.items() if kind == "release"]
 
 JUSTID = SourceSpec(
     name="justid",
@@ -78,7 +80,7 @@ JUSTID_RULES = (
         "release_date_required",
         "een melding 'Einde detentie' heeft een Datum ontslag nodig",
         lambda: (
-            pl.col("notification_kind").str.to_lowercase().replace(NOTIFICATION_KINDS).eq("release")
+            pl.col("notification_kind").is_in(RELEASE_KINDS)
             & pl.col("release_date").is_null()
         ),
     ),
@@ -145,9 +147,8 @@ def _birth_year(frame: pl.DataFrame) -> pl.DataFrame:
 def parse_justid(raw: RawTable, key: str) -> Parsed:
     good, rejected = apply_columns(raw.frame, JUSTID, JUSTID_RULES, key=key)
     good = good.with_columns(
-        notification_kind=pl.col("notification_kind")
-        .str.to_lowercase()
-        .replace_strict(NOTIFICATION_KINDS),
+        # The typed column holds the spelling of the spec (a choice column).
+        notification_kind=pl.col("notification_kind").replace_strict(KIND_OF_CHOICE),
         municipality_raw=pl.coalesce("municipality_code_raw", "municipality_name_raw"),
     ).drop("municipality_code_raw", "municipality_name_raw")
     return Parsed(_birth_year(good), rejected, rejected.clear())
@@ -456,3 +457,47 @@ def build_episodes(justid_rows: pl.DataFrame, dpan_rows: pl.DataFrame) -> pl.Dat
         dpan_episodes(dpan_rows) if dpan_rows.height else empty,
     ]
     return merge_episodes(*[pl.concat([empty, p], how="diagonal_relaxed") for p in parts])
+
+
+# --------------------------------------------------------------------------- updates
+
+
+def persons_to_update(
+    previous_ledger: pl.DataFrame, justid: SourceResult, dpan: SourceResult
+) -> pl.Series | None:
+    """The persons whose episodes can differ from the previous build, when exports were
+    only *added* since; None when the previous build cannot simply be updated (a file
+    changed, went away or changed status: a full rebuild is needed).
+
+    A person's episodes depend on that person's own notifications and rows alone, except
+    through one rule: a ``Meldingnummer`` (JustID) or ``DPAN-nr`` seen twice is one row,
+    the first (resp. the one that knows the departure) winning. So the persons of the
+    new files' rows are taken, and then everyone who shares such a number with them,
+    until nobody is added: outside that set, nothing the episodes are made of changed.
+    ``previous_ledger`` holds ``file, sha256, status`` of the previous build's ledger for
+    JustID and DPAN.
+    """
+    current = pl.concat([justid.ledger, dpan.ledger]).select("file", "sha256", "status")
+    previous = previous_ledger.select("file", "sha256", "status").cast(current.schema)
+    if previous.join(current, on=["file", "sha256", "status"], how="anti", nulls_equal=True).height:
+        return None
+    added = current.join(previous, on="file", how="anti").get_column("file")
+    sources = [
+        (result.rows, number)
+        for result, number in ((justid, "notification_id"), (dpan, "dpan_id"))
+        if result.rows.height
+    ]
+    persons = pl.concat(
+        [rows.filter(pl.col("source_file").is_in(added.implode())).select("person_key") for rows, _ in sources]
+        or [pl.DataFrame(schema={"person_key": pl.Utf8})]
+    ).get_column("person_key").unique()
+    while True:
+        grown = [persons]
+        for rows, number in sources:
+            numbers = rows.filter(pl.col("person_key").is_in(persons.implode())).get_column(number)
+            sharing = rows.filter(pl.col(number).is_in(numbers.unique().implode()))
+            grown.append(sharing.get_column("person_key"))
+        closure = pl.concat(grown).unique()
+        if closure.len() == persons.len():
+            return persons.sort()
+        persons = closure

@@ -29,40 +29,48 @@ screened AS (
     LEFT JOIN latest_form f ON f.episode_id = d.episode_id
     WHERE d.region IS NOT NULL AND (f.episode_id IS NOT NULL OR d.dpan_screened)
 ),
-domains (life_domain, domain_order) AS (
-    VALUES
-        ('id', 1),
-        ('housing', 2),
-        ('work_income', 3),
-        ('debts', 4),
-        ('care', 5),
-        ('social_network', 6)
+per_year AS (
+    -- Counted once per region and year (six domains side by side), then turned into a
+    -- row per domain: cheaper than a row per screening and domain.
+    SELECT
+        region,
+        year,
+        count(*) AS forms,
+        count(id) AS id_answered, count(*) FILTER (WHERE id) AS id_need,
+        count(housing) AS housing_answered, count(*) FILTER (WHERE housing) AS housing_need,
+        count(work_income) AS work_income_answered,
+        count(*) FILTER (WHERE work_income) AS work_income_need,
+        count(debts) AS debts_answered, count(*) FILTER (WHERE debts) AS debts_need,
+        count(care) AS care_answered, count(*) FILTER (WHERE care) AS care_need,
+        count(social_network) AS social_network_answered,
+        count(*) FILTER (WHERE social_network) AS social_network_need
+    FROM screened
+    GROUP BY region, year
 ),
 answers AS (
-    SELECT
-        s.region,
-        s.year,
-        d.life_domain,
-        d.domain_order,
-        CASE d.life_domain
-            WHEN 'id' THEN s.id
-            WHEN 'housing' THEN s.housing
-            WHEN 'work_income' THEN s.work_income
-            WHEN 'debts' THEN s.debts
-            WHEN 'care' THEN s.care
-            WHEN 'social_network' THEN s.social_network
-        END AS wish
-    FROM screened s
-    CROSS JOIN domains d
+    SELECT region, year, 'id' AS life_domain, 1 AS domain_order, forms,
+           id_answered AS answered, id_need AS with_need FROM per_year
+    UNION ALL
+    SELECT region, year, 'housing', 2, forms, housing_answered, housing_need FROM per_year
+    UNION ALL
+    SELECT region, year, 'work_income', 3, forms, work_income_answered, work_income_need
+    FROM per_year
+    UNION ALL
+    SELECT region, year, 'debts', 4, forms, debts_answered, debts_need FROM per_year
+    UNION ALL
+    SELECT region, year, 'care', 5, forms, care_answered, care_need FROM per_year
+    UNION ALL
+    SELECT region, year, 'social_network', 6, forms, social_network_answered,
+           social_network_need
+    FROM per_year
 )
 SELECT
     region,
     year,
     life_domain,
-    count(*) AS forms,
-    count(wish) AS answered,
-    count(*) FILTER (WHERE wish) AS with_need,
+    forms,
+    answered,
+    with_need,
     with_need / nullif(answered, 0) AS share
 FROM answers
-GROUP BY region, year, life_domain, domain_order
 ORDER BY region, year, domain_order
