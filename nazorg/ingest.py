@@ -799,9 +799,9 @@ def _type_by_distinct(raw: pl.Series, column: Column, key: str | None) -> _Typed
     at_null = pl.DataFrame({name: [None]}, schema={name: pl.Utf8}).select(value_expr).item()
     dtype = typed.schema["value"] if typed.height else _kind_dtype(column)
     if distinct.len():
-        lookup = raw.replace_strict(
-            distinct, typed.select(pl.struct(pl.all())).to_series(), default=None
-        ).struct.unnest()
+        lookup = raw.to_frame("_raw").join(
+            typed.with_columns(_raw=distinct), on="_raw", how="left", maintain_order="left"
+        )
         value = lookup.get_column("value")
         missing = lookup.get_column("missing").fill_null(True)
         bad = lookup.get_column("bad").fill_null(False)
@@ -1346,10 +1346,10 @@ def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
         old = pl.Series([i for i, _ in index], dtype=pl.Int32)
         new = pl.Series([o for _, o in index], dtype=pl.Int32)
 
-        def remap(frame: pl.DataFrame, old=old, new=new) -> pl.DataFrame:
-            return frame.filter(pl.col(FILE).is_in(old.implode())).with_columns(
-                pl.col(FILE).replace_strict(old, new, return_dtype=pl.Int32)
-            )
+        def remap(frame: pl.DataFrame, old=old, new=new, whole=len(index) == len(batch.shas)):
+            if not whole:  # only some of the batch's files are still there
+                frame = frame.filter(pl.col(FILE).is_in(old.implode()))
+            return frame.with_columns(pl.col(FILE).replace_strict(old, new, return_dtype=pl.Int32))
 
         rows.append(remap(batch.parsed.rows))
         rejected.append(remap(batch.parsed.rejected))
@@ -1370,12 +1370,22 @@ def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
             "region": pl.Series([c.region for c in loaded], dtype=pl.Utf8),
         }
     )
-    all_rows = pl.concat(rows, how="diagonal_relaxed").sort(FILE, POS)
-    labelled = all_rows.join(
-        files.select(FILE, "source_file", *(["region"] if spec.region_from_folder else [])),
-        on=FILE,
-        how="left",
-        maintain_order="left",
+    all_rows = pl.concat(rows, how="diagonal_relaxed")
+    # One batch parsed now holds its files in path order already: no sort needed.
+    in_order = all_rows.select(
+        (pl.col(FILE).diff().fill_null(0) >= 0).all()
+        & ((pl.col(FILE).diff() != 0) | (pl.col(POS).diff() > 0)).fill_null(True).all()
+    ).item()
+    if not in_order:
+        all_rows = all_rows.sort(FILE, POS)
+    order = files.get_column(FILE)
+    labelled = all_rows.with_columns(
+        source_file=pl.col(FILE).replace_strict(order, files.get_column("source_file")),
+        **(
+            {"region": pl.col(FILE).replace_strict(order, files.get_column("region"))}
+            if spec.region_from_folder
+            else {}
+        ),
     )
     quality_files = files.select(FILE, "source_file")
 
