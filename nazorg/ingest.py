@@ -1346,7 +1346,9 @@ def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
         old = pl.Series([i for i, _ in index], dtype=pl.Int32)
         new = pl.Series([o for _, o in index], dtype=pl.Int32)
 
-        def remap(frame: pl.DataFrame, old=old, new=new, whole=len(index) == len(batch.shas)):
+        whole = len(index) == len(batch.shas)
+
+        def remap(frame: pl.DataFrame, old=old, new=new, whole=whole) -> pl.DataFrame:
             if not whole:  # only some of the batch's files are still there
                 frame = frame.filter(pl.col(FILE).is_in(old.implode()))
             return frame.with_columns(pl.col(FILE).replace_strict(old, new, return_dtype=pl.Int32))
