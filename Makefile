@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test lint bench dev demo-data clean
+.PHONY: setup demo test lint bench profile dev demo-data clean
 
 $(BIN)/dagster: requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,10 @@ demo-data: setup
 	$(BIN)/python -m nazorg.demo
 
 bench: setup
-	$(BIN)/python -m nazorg.bench --report BENCHMARKS.md
+	$(BIN)/python -m nazorg.bench --report BENCHMARKS.md --notes docs/benchmark-notes.md
+
+profile: setup
+	$(BIN)/python -m nazorg.bench --profile bench/profile
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml
