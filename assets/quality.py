@@ -8,7 +8,6 @@ from assets.sql import sql
 from nazorg.sources.screening import link_summary
 from nazorg.warehouse import (
     describe,
-    read_table,
     replace_table,
     replace_table_from_sql,
     table_exists,
@@ -108,7 +107,8 @@ def _build(con, model, log) -> dg.AssetCheckResult | None:
     if model is ReleasesWithoutMunicipality:
         replace_table_from_sql(con, model, sql("quality_releases_without_municipality"))
         return None
-    summary = link_summary(read_table(con, "staging.screenings"))
+    # The two columns the summary needs, not the whole table.
+    summary = link_summary(con.sql("SELECT form_date, link_method FROM staging.screenings").pl())
     replace_table(con, UnlinkedScreenings, summary)
     return validate_frame(UnlinkedScreenings, summary, log)
 

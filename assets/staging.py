@@ -49,6 +49,13 @@ def _model_frame(model, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(list(model.to_schema().columns))
 
 
+def _ingest(nazorg: NazorgWarehouse, spec, parser, key: str, regions=None):
+    """Every file of one source, through the parse cache next to the warehouse."""
+    return ingest_source(
+        nazorg.settings().raw_dir, spec, parser, key, regions=regions, cache_dir=nazorg.cache_dir()
+    )
+
+
 @dg.asset(key=MUNICIPALITIES_KEY, group_name="staging", check_specs=check_specs([Municipalities]))
 def municipalities(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per municipality (CBS code) of the reference list, with mergers."""
@@ -100,9 +107,8 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             yield from step.kept_table(Detentions, previous, [REGION_MATCHES_MUNICIPALITY])
             return
         fixed = step.inputs(["staging.municipalities"])
-        cache = nazorg.cache_dir()
-        justid = ingest_source(settings.raw_dir, det.JUSTID, det.parse_justid, key, cache_dir=cache)
-        dpan = ingest_source(settings.raw_dir, det.DPAN, det.parse_dpan, key, cache_dir=cache)
+        justid = _ingest(nazorg, det.JUSTID, det.parse_justid, key)
+        dpan = _ingest(nazorg, det.DPAN, det.parse_dpan, key)
         with stage("transform"):
             persons = _persons_to_update(con, fixed, justid, dpan)
         with stage("transform"):
@@ -231,13 +237,8 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             context.log.info("caseload: registraties ongewijzigd; staging.cases blijft staan")
             yield from step.kept_table(Cases, previous)
             return
-        result = ingest_source(
-            settings.raw_dir,
-            cases_source.CASES,
-            cases_source.parse_cases,
-            key,
-            regions=cases_source.regions(),
-            cache_dir=nazorg.cache_dir(),
+        result = _ingest(
+            nazorg, cases_source.CASES, cases_source.parse_cases, key, cases_source.regions()
         )
         with stage("transform"):
             frame, superseded = cases_source.build_cases(result.rows)
@@ -298,12 +299,8 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             if builds.previous_fixed_inputs(con, "staging.screenings") == fixed
             else None
         )
-        result = ingest_source(
-            settings.raw_dir,
-            screening_source.SCREENING,
-            screening_source.parse_screening,
-            key,
-            cache_dir=nazorg.cache_dir(),
+        result = _ingest(
+            nazorg, screening_source.SCREENING, screening_source.parse_screening, key
         )
         if persons is None:
             episodes = con.sql(
@@ -383,14 +380,8 @@ def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             context.log.info("cohort: vervolgmetingen en casusregistratie ongewijzigd")
             yield from step.kept_table(CohortSample, previous)
             return
-        result = ingest_source(
-            settings.raw_dir,
-            cohort_source.COHORT,
-            cohort_source.parse_cohort,
-            key,
-            regions={region_slug(name): name for name in REGIONS},
-            cache_dir=nazorg.cache_dir(),
-        )
+        regions = {region_slug(name): name for name in REGIONS}
+        result = _ingest(nazorg, cohort_source.COHORT, cohort_source.parse_cohort, key, regions)
         if table_exists(con, "staging.cases"):
             columns = ", ".join(cohort_source.CASE_COLUMNS)
             cases = con.sql(f"SELECT {columns} FROM staging.cases").pl()

@@ -52,7 +52,7 @@ BUILDS_COLUMNS = {
     "content": "VARCHAR NOT NULL",
     "fixed_inputs": "VARCHAR",
     "run_id": "VARCHAR NOT NULL",
-    "built_at": "TIMESTAMP WITH TIME ZONE NOT NULL",
+    "built_at": "TIMESTAMP NOT NULL",  # UTC
     "rows": "BIGINT",
 }
 
@@ -201,8 +201,12 @@ def _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows) -> No
     con.execute(
         f"INSERT OR REPLACE INTO {BUILDS_TABLE} ({', '.join(BUILDS_COLUMNS)}) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [table, inputs, content, fixed_inputs, run_id, dt.datetime.now(dt.UTC), rows],
+        [table, inputs, content, fixed_inputs, run_id, _utc_now(), rows],
     )
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def config_text(config: object) -> str:

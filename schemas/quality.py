@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandera.polars as pa
 import polars as pl
 
@@ -107,7 +109,7 @@ class TableBuilds(TableModel):
         description="Vingerafdruk van het deel van de invoer waaronder een volgende run de tabel mag bijwerken in plaats van opnieuw bouwen (code, sleutel, referentiegegevens; er zijn alleen exports bijgekomen).",
     )
     run_id: str = pa.Field(description="Dagster-run die de tabel zo heeft gebouwd.")
-    built_at: object = pa.Field(description="Tijdstip van die build (UTC).")
+    built_at: dt.datetime = pa.Field(description="Tijdstip van die build (UTC).")
     rows: int | None = pa.Field(nullable=True, ge=0, description="Aantal rijen na de build.")
 
     class Config:

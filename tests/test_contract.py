@@ -30,3 +30,19 @@ def test_every_kpi_table_and_column_has_a_dutch_description(demo_warehouse):
         "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'kpi' AND coalesce(comment, '') = ''"
     ).fetchall()
     assert tables == [] and columns == []
+
+
+def test_every_table_of_the_published_warehouse_matches_its_model(demo_warehouse):
+    """Also the tables no asset check covers (``quality.table_builds``)."""
+    from assets.checks import all_models
+
+    tables = {
+        f"{s}.{t}"
+        for s, t in demo_warehouse.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+        ).fetchall()
+    }
+    models = {m.table(): m for m in all_models()}
+    assert "quality.table_builds" in tables and tables <= set(models), tables - set(models)
+    for table in sorted(tables):
+        models[table].validate(demo_warehouse.sql(f"SELECT * FROM {table}").pl(), lazy=True)
