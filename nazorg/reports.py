@@ -31,7 +31,6 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -471,15 +470,17 @@ Pos = tuple[int, int]  # (row, column) inside a table body, 0-based
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)  # a tuple: faster than int | float
 
 
 def _clean(value: Any, kind: str = "general") -> Any:
     """A warehouse value as openpyxl should store it (Decimal→float, NaN→empty)."""
+    if value is None or type(value) in (str, int):  # most values: nothing to do
+        return value
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, float):
-        if math.isnan(value):
+        if value != value:  # NaN
             return None
         if kind == "count" and value.is_integer():
             return int(value)
@@ -500,7 +501,8 @@ class Col:
     deps: tuple[int, ...] = ()
 
     def get(self, record: dict[str, Any]) -> Any:
-        raw = self.value(record) if callable(self.value) else record.get(self.value)
+        value = self.value
+        raw = record.get(value) if type(value) is str else value(record)
         return _clean(raw, self.kind)
 
 
@@ -632,6 +634,7 @@ def suppress_small_cells(table: Table, threshold: int) -> None:
 #: string) or refuses (control characters): such cells go through openpyxl's writer.
 _SPECIAL_TEXT = re.compile(r"^[=#]|^\s|\s$|[\000-\010\013\014\016-\037]")
 _SHEET_DATA_MARK = "NAZORG-SHEET-DATA"
+_PLAIN_TYPES = frozenset((str, int, float, type(None)))  # values openpyxl binds as they are
 
 
 def _escape_text(text: str) -> str:
@@ -722,7 +725,14 @@ class BufferedSheet(Worksheet):
         return cells
 
     def put(self, row: int, column: int, value: Any, style: StyleArray) -> None:
+        if type(value) not in _PLAIN_TYPES:
+            style = self.bound_style(value, style)
         self.row_cells(row)[column] = (value, style)
+
+    def bound_style(self, value: Any, style: StyleArray) -> StyleArray:
+        """The style of a cell holding ``value`` as openpyxl makes it: a date, for one,
+        gets a date format (registered in the workbook now, as when the cell is made)."""
+        return Cell(self, value=value, style_array=style)._style
 
     def merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         coord = CellRange(
@@ -737,9 +747,9 @@ class BufferedSheet(Worksheet):
         cells = self._cell_objects
         for row, columns in self.buffer.items():
             for column, (value, style) in columns.items():
-                cell = Cell(self, row=row, column=column, value=value)
-                cell._style = copy(style)
-                cells[(row, column)] = cell
+                cells[(row, column)] = Cell(
+                    self, row=row, column=column, value=value, style_array=style
+                )
         self.buffer = {}
         self.merged_cells = MultiCellRange()
         for coord in self._merges:
@@ -808,8 +818,7 @@ class BufferedSheet(Worksheet):
 
     def _cell_xml(self, row: int, column: int, value: Any, style: StyleArray) -> str:
         """One cell written by openpyxl itself: values the fast path leaves alone."""
-        cell = Cell(self, row=row, column=column, value=value)
-        cell._style = copy(style)
+        cell = Cell(self, row=row, column=column, value=value, style_array=style)
         if cell._value is None and not cell.has_style:
             return ""
         out = io.BytesIO()
@@ -956,15 +965,19 @@ class SheetWriter:
             return style
 
         kinds, cell_kinds, bold_rows = table.kinds, table.cell_kinds, table.bold_rows
+        number_styles = {}  # (kind, bold) -> style of a number in such a cell
         for ri, values in enumerate(table.rows):
             cells = ws.row_cells(header_row + 1 + ri)
             bold = ri in bold_rows
             for ci, value in enumerate(values):
                 kind = cell_kinds.get((ri, ci), kinds[ci]) if cell_kinds else kinds[ci]
-                if _is_number(value):
-                    style = body_style(FORMATS[kind], bold)
-                    width = _number_width(value, kind)
-                elif isinstance(value, str):
+                t = type(value)
+                if t is float or t is int or (t is not str and _is_number(value)):
+                    style = number_styles.get((kind, bold))
+                    if style is None:
+                        style = number_styles[(kind, bold)] = body_style(FORMATS[kind], bold)
+                    width = 5 if kind == "share" else _number_width(value, kind)
+                elif t is str or isinstance(value, str):
                     if kind in NUMERIC_KINDS:
                         style = body_style(1, bold)
                     elif len(value) > MAX_WIDTH:
@@ -972,9 +985,11 @@ class SheetWriter:
                     else:
                         style = body_style(None, bold)
                     width = len(value)
-                else:
-                    style = body_style(None, bold)
-                    width = 0 if value is None else len(str(value))
+                elif value is None:
+                    style, width = body_style(None, bold), 0
+                else:  # a bool, a date …: what openpyxl adds when it binds the value
+                    style = ws.bound_style(value, body_style(None, bold))
+                    width = len(str(value))
                 cells[ci + 1] = (value, style)
                 if width > widths[ci]:
                     widths[ci] = width
@@ -1348,16 +1363,21 @@ def write_mkba_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
     if not everything:
         sw.no_data()
         return
+    per_year: list[dict[Any, list[dict]]] = []
+    for records in (lines, summary, sensitivity, uncertainty, parameters):
+        groups: dict[Any, list[dict]] = {}
+        for r in records:
+            groups.setdefault(r.get("cohort_year"), []).append(r)
+        per_year.append(groups)
     for year in _years(everything, "cohort_year"):
-
-        def of_year(records: list[dict], year: Any = year) -> list[dict]:
-            return [r for r in records if r.get("cohort_year") == year]
-
-        _write_mkba_balance(sw, year, of_year(summary))
-        _write_mkba_lines(sw, of_year(lines), of_year(summary))
-        _write_mkba_sensitivity(sw, of_year(sensitivity))
-        _write_mkba_uncertainty(sw, of_year(uncertainty))
-        _write_mkba_parameters(sw, of_year(parameters))
+        lines_, summary_, sensitivity_, uncertainty_, parameters_ = (
+            groups.get(year, []) for groups in per_year
+        )
+        _write_mkba_balance(sw, year, summary_)
+        _write_mkba_lines(sw, lines_, summary_)
+        _write_mkba_sensitivity(sw, sensitivity_)
+        _write_mkba_uncertainty(sw, uncertainty_)
+        _write_mkba_parameters(sw, parameters_)
 
 
 def _write_mkba_balance(sw: SheetWriter, year: Any, summary: list[dict]) -> None:
