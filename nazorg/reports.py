@@ -764,6 +764,7 @@ class BufferedSheet(Worksheet):
         openpyxl does (first use, row by row)."""
         cell_styles = self.parent._cell_styles
         style_attr: dict[int, str] = {}
+        text_xml: dict[str, str] = {}  # the rest of a text cell after its r and s, by text
         letters = [""]
         parts: list[str] = []
         append = parts.append
@@ -788,11 +789,19 @@ class BufferedSheet(Worksheet):
                         f' s="{cell_styles.add(style)}"' if any(style) else ""
                     )
                 kind = type(value)
-                if kind is str and value and not _SPECIAL_TEXT.search(value):
-                    append(
-                        f'<c r="{letters[column]}{row}"{s} t="inlineStr"><is><t>'
-                        f"{_escape_text(value[:32767])}</t></is></c>"
-                    )
+                if kind is str:
+                    rest = text_xml.get(value)
+                    if rest is None:
+                        plain = value and len(value) <= 32767 and not _SPECIAL_TEXT.search(value)
+                        rest = text_xml[value] = (
+                            f' t="inlineStr"><is><t>{_escape_text(value)}</t></is></c>'
+                            if plain
+                            else ""
+                        )
+                    if rest:
+                        append(f'<c r="{letters[column]}{row}"{s}{rest}')
+                    else:
+                        append(self._cell_xml(row, column, value, style))
                 elif kind is int or (kind is float and math.isfinite(value)):
                     append(f'<c r="{letters[column]}{row}"{s} t="n"><v>{value:.16g}</v></c>')
                 elif value is None:
