@@ -20,6 +20,15 @@ sums the others per source. The full lists stay in the ``quality`` tables.
 
 The files are deterministic: fixed document timestamps and fixed zip entry times, so
 two runs on the same warehouse (and the same ``run_info``) give byte-identical files.
+
+The sheets are written with openpyxl, but not cell by cell: a :class:`BufferedSheet`
+keeps its cells as plain rows of (value, shared style), and :func:`save_deterministic`
+renders those rows to XML exactly as openpyxl's own writer does (a value it has no
+fast path for goes through openpyxl's cell writer); openpyxl writes everything else
+(column widths, frozen panes, merged cells, print settings, charts, styles). A cell
+object and an ElementTree serialisation per value were most of the reports step at
+national scale. Reading a cell of a BufferedSheet turns it into an ordinary openpyxl
+worksheet; the tests check that both ways give the same file.
 """
 
 from __future__ import annotations
@@ -47,7 +56,6 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
-from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import xmlfile
@@ -55,9 +63,11 @@ from openpyxl.xml.functions import xmlfile
 __all__ = [
     "LABELS",
     "SHEET_NAMES",
+    "BufferedSheet",
     "Warehouse",
     "build_region_workbook",
     "region_slug",
+    "save_deterministic",
     "suppress_small_cells",
     "workbook_path",
     "write_region_workbooks",
@@ -470,7 +480,8 @@ Pos = tuple[int, int]  # (row, column) inside a table body, 0-based
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)  # a tuple: faster than int | float
+    # a tuple: isinstance with int | float is slower, and this runs for every cell
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _clean(value: Any, kind: str = "general") -> Any:
@@ -730,11 +741,19 @@ class BufferedSheet(Worksheet):
         self.row_cells(row)[column] = (value, style)
 
     def bound_style(self, value: Any, style: StyleArray) -> StyleArray:
-        """The style of a cell holding ``value`` as openpyxl makes it: a date, for one,
-        gets a date format (registered in the workbook now, as when the cell is made)."""
-        return Cell(self, value=value, style_array=style)._style
+        """The style of a cell made with ``value`` and then given ``style``, as openpyxl
+        makes it: a date gets a date format (registered in the workbook now, as when the
+        cell is made) unless the style has a number format of its own."""
+        bound = Cell(self, value=value)._style
+        if bound is None or not bound.numFmtId or style.numFmtId:
+            return style
+        style = StyleArray(style)
+        style.numFmtId = bound.numFmtId
+        return style
 
     def merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        if not self.buffered:
+            raise RuntimeError("cells are merged in a BufferedSheet before it is read")
         coord = CellRange(
             min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col
         ).coord
@@ -747,41 +766,42 @@ class BufferedSheet(Worksheet):
         cells = self._cell_objects
         for row, columns in self.buffer.items():
             for column, (value, style) in columns.items():
-                cells[(row, column)] = Cell(
-                    self, row=row, column=column, value=value, style_array=style
-                )
+                cell = cells[(row, column)] = Cell(self, row=row, column=column, value=value)
+                cell._style = StyleArray(style)  # the style as put: final
         self.buffer = {}
         self.merged_cells = MultiCellRange()
         for coord in self._merges:
             self.merge_cells(coord)
 
     def calculate_dimension(self) -> str:
-        return self.sheet_data()[1] if self.buffered else super().calculate_dimension()
+        if not self.buffered:
+            return super().calculate_dimension()
+        rows = [(row, min(cells), max(cells)) for row, cells in self.buffer.items() if cells]
+        merged = [CellRange(coord) for coord in self._merges]  # their cells count too
+        if not rows and not merged:
+            return "A1:A1"
+        min_row = min([r[0] for r in rows] + [m.min_row for m in merged])
+        max_row = max([r[0] for r in rows] + [m.max_row for m in merged])
+        min_col = min([r[1] for r in rows] + [m.min_col for m in merged])
+        max_col = max([r[2] for r in rows] + [m.max_col for m in merged])
+        return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
 
-    def sheet_data(self) -> tuple[str, str]:
-        """The content of ``<sheetData>`` and the sheet's dimension (``A1:K240``), as
-        openpyxl writes them. Registers the cell styles in the workbook in the order
-        openpyxl does (first use, row by row)."""
+    def sheet_data(self) -> str:
+        """The content of ``<sheetData>`` as openpyxl writes it. Registers the styles of
+        the cells in the workbook as openpyxl does (in order of first use, row by row)."""
         cell_styles = self.parent._cell_styles
         style_attr: dict[int, str] = {}
         text_xml: dict[str, str] = {}  # the rest of a text cell after its r and s, by text
-        letters = [""]
+        width = max((max(cells) for cells in self.buffer.values() if cells), default=0)
+        letters = [""] + [get_column_letter(c) for c in range(1, width + 1)]
         parts: list[str] = []
         append = parts.append
-        min_col = max_col = 0
         for row in sorted(self.buffer):
             cells = self.buffer[row]
             if not cells:
                 continue
-            columns = sorted(cells)
-            if not min_col or columns[0] < min_col:
-                min_col = columns[0]
-            if columns[-1] > max_col:
-                max_col = columns[-1]
-                while len(letters) <= max_col:
-                    letters.append(get_column_letter(len(letters)))
             append(f'<row r="{row}">')
-            for column in columns:
+            for column in sorted(cells):
                 value, style = cells[column]
                 s = style_attr.get(id(style))
                 if s is None:
@@ -810,24 +830,12 @@ class BufferedSheet(Worksheet):
                 else:
                     append(self._cell_xml(row, column, value, style))
             append("</row>")
-        rows = [row for row, cells in self.buffer.items() if cells]
-        min_row, max_row = (min(rows), max(rows)) if rows else (0, 0)
-        for coord in self._merges:  # openpyxl keeps the covered cells as MergedCell
-            merged = CellRange(coord)
-            min_row = min(min_row or merged.min_row, merged.min_row)
-            max_row = max(max_row, merged.max_row)
-            min_col = min(min_col or merged.min_col, merged.min_col)
-            max_col = max(max_col, merged.max_col)
-        dimension = (
-            f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
-            if max_row
-            else "A1:A1"
-        )
-        return "".join(parts), dimension
+        return "".join(parts)
 
     def _cell_xml(self, row: int, column: int, value: Any, style: StyleArray) -> str:
         """One cell written by openpyxl itself: values the fast path leaves alone."""
-        cell = Cell(self, row=row, column=column, value=value, style_array=style)
+        cell = Cell(self, row=row, column=column, value=value)
+        cell._style = StyleArray(style)  # the style as put: final
         if cell._value is None and not cell.has_style:
             return ""
         out = io.BytesIO()
@@ -839,14 +847,12 @@ class BufferedSheet(Worksheet):
 
 class _BufferedSheetWriter(WorksheetWriter):
     """openpyxl's worksheet writer for all of a sheet but its cells; the rows rendered
-    by :meth:`BufferedSheet.sheet_data` take the place of a marker in ``<sheetData>``."""
+    by :meth:`BufferedSheet.sheet_data` take the place of a marker in ``<sheetData>``.
+    They are rendered first (a value openpyxl refuses fails before the stream opens)."""
 
     def __init__(self, ws: BufferedSheet):
-        self.rows_xml, self.dimension = ws.sheet_data()
+        self.rows_xml = ws.sheet_data()
         super().__init__(ws, out=io.BytesIO())
-
-    def write_dimensions(self) -> None:
-        self.xf.send(SheetDimension(self.dimension).to_tree())
 
     def write_rows(self) -> None:
         xf = self.xf.send(True)
@@ -882,7 +888,7 @@ class _ExcelWriter(ExcelWriter):
 class _FixedTimeZip(zipfile.ZipFile):
     """A zip whose entries all get the same time and permissions (no clock in the file)."""
 
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: ANN001
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
             entry = zipfile.ZipInfo(zinfo_or_arcname, date_time=ZIP_TIMESTAMP)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -890,7 +896,7 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname = entry
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: ANN001
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
         with open(filename, "rb") as source:
             self.writestr(arcname or os.path.basename(filename), source.read())
 
