@@ -20,6 +20,15 @@ sums the others per source. The full lists stay in the ``quality`` tables.
 
 The files are deterministic: fixed document timestamps and fixed zip entry times, so
 two runs on the same warehouse (and the same ``run_info``) give byte-identical files.
+
+The sheets are written with openpyxl, but not cell by cell: a :class:`BufferedSheet`
+keeps its cells as plain rows of (value, shared style), and :func:`save_deterministic`
+renders those rows to XML exactly as openpyxl's own writer does (a value it has no
+fast path for goes through openpyxl's cell writer); openpyxl writes everything else
+(column widths, frozen panes, merged cells, print settings, charts, styles). A cell
+object and an ElementTree serialisation per value were most of the reports step at
+national scale. Reading a cell of a BufferedSheet turns it into an ordinary openpyxl
+worksheet; the tests check that both ways give the same file.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import datetime as dt
 import io
 import math
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,18 +47,27 @@ from typing import Any
 
 import duckdb
 from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.cell._writer import write_cell
 from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.functions import xmlfile
 
 __all__ = [
     "LABELS",
     "SHEET_NAMES",
+    "BufferedSheet",
     "Warehouse",
     "build_region_workbook",
     "region_slug",
+    "save_deterministic",
     "suppress_small_cells",
     "workbook_path",
     "write_region_workbooks",
@@ -461,15 +480,18 @@ Pos = tuple[int, int]  # (row, column) inside a table body, 0-based
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # a tuple: isinstance with int | float is slower, and this runs for every cell
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _clean(value: Any, kind: str = "general") -> Any:
     """A warehouse value as openpyxl should store it (Decimal→float, NaN→empty)."""
+    if value is None or type(value) in (str, int):  # most values: nothing to do
+        return value
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, float):
-        if math.isnan(value):
+        if value != value:  # NaN
             return None
         if kind == "count" and value.is_integer():
             return int(value)
@@ -490,7 +512,8 @@ class Col:
     deps: tuple[int, ...] = ()
 
     def get(self, record: dict[str, Any]) -> Any:
-        raw = self.value(record) if callable(self.value) else record.get(self.value)
+        value = self.value
+        raw = record.get(value) if type(value) is str else value(record)
         return _clean(raw, self.kind)
 
 
@@ -616,6 +639,268 @@ def suppress_small_cells(table: Table, threshold: int) -> None:
             table.rows[r][c] = None
 
 
+# --------------------------------------------------------------------------- cells
+
+#: Strings openpyxl writes in a way of its own (formula, error code, xml:space, an empty
+#: string) or refuses (control characters): such cells go through openpyxl's writer.
+_SPECIAL_TEXT = re.compile(r"^[=#]|^\s|\s$|[\000-\010\013\014\016-\037]")
+_SHEET_DATA_MARK = "NAZORG-SHEET-DATA"
+_PLAIN_TYPES = frozenset((str, int, float, type(None)))  # values openpyxl binds as they are
+
+
+def _escape_text(text: str) -> str:
+    """Character data as ElementTree escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+class _Styles:
+    """The style of a cell (openpyxl's ``StyleArray``) per number format, alignment and
+    font, made once per workbook with openpyxl's own setters, so fonts and number
+    formats are registered in the workbook as when every cell is styled one by one.
+    Fonts and alignments are the module's constants, known by identity."""
+
+    def __init__(self, ws: Worksheet):
+        self._ws = ws  # any sheet of the workbook: the setters register in its parent
+        self._made: dict[tuple, tuple[StyleArray, Any, Any]] = {}
+        self.plain = StyleArray()  # no style: no ``s`` attribute
+        self._bold: StyleArray | None = None
+
+    @property
+    def bold(self) -> StyleArray:
+        if self._bold is None:
+            self._bold = self.get(font=BOLD)
+        return self._bold
+
+    def get(
+        self,
+        *,
+        number_format: str | None = None,
+        alignment: Alignment | None = None,
+        font: Font | None = None,
+    ) -> StyleArray:
+        key = (number_format, id(alignment), id(font))
+        made = self._made.get(key)
+        if made is None:
+            cell = Cell(self._ws, style_array=StyleArray())  # not placed on the sheet
+            if number_format is not None:
+                cell.number_format = number_format
+            if alignment is not None:
+                cell.alignment = alignment
+            if font is not None:
+                cell.font = font
+            made = self._made[key] = (cell._style, alignment, font)  # keeps the ids alive
+        return made[0]
+
+
+class BufferedSheet(Worksheet):
+    """A worksheet that keeps its cells as plain rows, ``{row: {column: (value, style)}}``
+    with one shared ``StyleArray`` per style, instead of an openpyxl cell object per
+    value: filling it costs a dict entry per cell, and :func:`save_deterministic`
+    renders the rows straight to XML, exactly as openpyxl's writer would (openpyxl
+    itself writes every other part of the sheet: widths, panes, merged cells, print
+    settings, charts).
+
+    For everything else it is an ordinary worksheet: the first access to its cells
+    (``ws.cell``, ``iter_rows``, ``wb.save`` …) turns the rows into openpyxl cells."""
+
+    def __init__(self, parent: Workbook, title: str):
+        self.buffered = False  # Worksheet.__init__ sets _cells
+        super().__init__(parent, title)
+        self.buffer: dict[int, dict[int, tuple[Any, StyleArray]]] = {}
+        self._merges: list[str] = []
+        self.buffered = True
+
+    @property
+    def _cells(self) -> dict[tuple[int, int], Cell]:
+        if self.buffered:
+            self._materialize()
+        return self._cell_objects
+
+    @_cells.setter
+    def _cells(self, cells: dict[tuple[int, int], Cell]) -> None:
+        self._cell_objects = cells
+
+    def row_cells(self, row: int) -> dict[int, tuple[Any, StyleArray]]:
+        """The cells of a row, by column, to add ``(value, style)`` to."""
+        if not self.buffered:
+            raise RuntimeError("cells are added to a BufferedSheet before it is read")
+        cells = self.buffer.get(row)
+        if cells is None:
+            cells = self.buffer[row] = {}
+        return cells
+
+    def put(self, row: int, column: int, value: Any, style: StyleArray) -> None:
+        if type(value) not in _PLAIN_TYPES:
+            style = self.bound_style(value, style)
+        self.row_cells(row)[column] = (value, style)
+
+    def bound_style(self, value: Any, style: StyleArray) -> StyleArray:
+        """The style of a cell made with ``value`` and then given ``style``, as openpyxl
+        makes it: a date gets a date format (registered in the workbook now, as when the
+        cell is made) unless the style has a number format of its own."""
+        bound = Cell(self, value=value)._style
+        if bound is None or not bound.numFmtId or style.numFmtId:
+            return style
+        style = StyleArray(style)
+        style.numFmtId = bound.numFmtId
+        return style
+
+    def merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        if not self.buffered:
+            raise RuntimeError("cells are merged in a BufferedSheet before it is read")
+        coord = CellRange(
+            min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col
+        ).coord
+        self.merged_cells.add(coord)
+        self._merges.append(coord)
+
+    def _materialize(self) -> None:
+        """The rows as openpyxl cells, merged ranges as openpyxl's merge_cells makes them."""
+        self.buffered = False
+        cells = self._cell_objects
+        for row, columns in self.buffer.items():
+            for column, (value, style) in columns.items():
+                cell = cells[(row, column)] = Cell(self, row=row, column=column, value=value)
+                cell._style = StyleArray(style)  # the style as put: final
+        self.buffer = {}
+        self.merged_cells = MultiCellRange()
+        for coord in self._merges:
+            self.merge_cells(coord)
+
+    def calculate_dimension(self) -> str:
+        if not self.buffered:
+            return super().calculate_dimension()
+        rows = [(row, min(cells), max(cells)) for row, cells in self.buffer.items() if cells]
+        merged = [CellRange(coord) for coord in self._merges]  # their cells count too
+        if not rows and not merged:
+            return "A1:A1"
+        min_row = min([r[0] for r in rows] + [m.min_row for m in merged])
+        max_row = max([r[0] for r in rows] + [m.max_row for m in merged])
+        min_col = min([r[1] for r in rows] + [m.min_col for m in merged])
+        max_col = max([r[2] for r in rows] + [m.max_col for m in merged])
+        return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+
+    def sheet_data(self) -> str:
+        """The content of ``<sheetData>`` as openpyxl writes it. Registers the styles of
+        the cells in the workbook as openpyxl does (in order of first use, row by row)."""
+        cell_styles = self.parent._cell_styles
+        style_attr: dict[int, str] = {}
+        text_xml: dict[str, str] = {}  # the rest of a text cell after its r and s, by text
+        width = max((max(cells) for cells in self.buffer.values() if cells), default=0)
+        letters = [""] + [get_column_letter(c) for c in range(1, width + 1)]
+        parts: list[str] = []
+        append = parts.append
+        for row in sorted(self.buffer):
+            cells = self.buffer[row]
+            if not cells:
+                continue
+            append(f'<row r="{row}">')
+            for column in sorted(cells):
+                value, style = cells[column]
+                s = style_attr.get(id(style))
+                if s is None:
+                    s = style_attr[id(style)] = (
+                        f' s="{cell_styles.add(style)}"' if any(style) else ""
+                    )
+                kind = type(value)
+                if kind is str:
+                    rest = text_xml.get(value)
+                    if rest is None:
+                        plain = value and len(value) <= 32767 and not _SPECIAL_TEXT.search(value)
+                        rest = text_xml[value] = (
+                            f' t="inlineStr"><is><t>{_escape_text(value)}</t></is></c>'
+                            if plain
+                            else ""
+                        )
+                    if rest:
+                        append(f'<c r="{letters[column]}{row}"{s}{rest}')
+                    else:
+                        append(self._cell_xml(row, column, value, style))
+                elif kind is int or (kind is float and math.isfinite(value)):
+                    append(f'<c r="{letters[column]}{row}"{s} t="n"><v>{value:.16g}</v></c>')
+                elif value is None:
+                    if s:
+                        append(f'<c r="{letters[column]}{row}"{s} t="n" />')
+                else:
+                    append(self._cell_xml(row, column, value, style))
+            append("</row>")
+        return "".join(parts)
+
+    def _cell_xml(self, row: int, column: int, value: Any, style: StyleArray) -> str:
+        """One cell written by openpyxl itself: values the fast path leaves alone."""
+        cell = Cell(self, row=row, column=column, value=value)
+        cell._style = StyleArray(style)  # the style as put: final
+        if cell._value is None and not cell.has_style:
+            return ""
+        out = io.BytesIO()
+        with xmlfile(out) as xf, xf.element("sheetData"):
+            write_cell(xf, self, cell, cell.has_style)
+        xml = out.getvalue().decode("utf-8")
+        return xml[xml.index("<sheetData>") + len("<sheetData>") : xml.rindex("</sheetData>")]
+
+
+class _BufferedSheetWriter(WorksheetWriter):
+    """openpyxl's worksheet writer for all of a sheet but its cells; the rows rendered
+    by :meth:`BufferedSheet.sheet_data` take the place of a marker in ``<sheetData>``.
+    They are rendered first (a value openpyxl refuses fails before the stream opens)."""
+
+    def __init__(self, ws: BufferedSheet):
+        self.rows_xml = ws.sheet_data()
+        super().__init__(ws, out=io.BytesIO())
+
+    def write_rows(self) -> None:
+        xf = self.xf.send(True)
+        with xf.element("sheetData"):
+            xf.write(_SHEET_DATA_MARK)
+        self.xf.send(None)
+
+    def xml(self) -> bytes:
+        head, mark, tail = self.read().partition(_SHEET_DATA_MARK.encode())
+        if not mark:
+            raise RuntimeError("openpyxl wrote the sheet without the sheetData marker")
+        return b"".join((head, self.rows_xml.encode("utf-8"), tail))
+
+
+class _ExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer; a BufferedSheet still holding its rows is written by
+    _BufferedSheetWriter, any other sheet as openpyxl does."""
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        if not (isinstance(ws, BufferedSheet) and ws.buffered):
+            super().write_worksheet(ws)
+            return
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _BufferedSheetWriter(ws)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.xml())
+        self.manifest.append(ws)
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all get the same time and permissions (no clock in the file)."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            entry = zipfile.ZipInfo(zinfo_or_arcname, date_time=ZIP_TIMESTAMP)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            zinfo_or_arcname = entry
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        with open(filename, "rb") as source:
+            self.writestr(arcname or os.path.basename(filename), source.read())
+
+
 # --------------------------------------------------------------------------- sheets
 
 
@@ -629,25 +914,29 @@ class Placed:
 
 
 class SheetWriter:
-    """Writes titles, notes, tables and charts below each other on one worksheet."""
+    """Writes titles, notes, tables and charts below each other on one worksheet.
 
-    def __init__(self, ws: Worksheet, threshold: int | None):
+    The cells go into the worksheet's row buffer (:class:`BufferedSheet`) with a shared
+    style (:class:`_Styles`), not into openpyxl cell objects."""
+
+    def __init__(self, ws: BufferedSheet, threshold: int | None, styles: _Styles | None = None):
         self.ws = ws
         self.threshold = threshold
+        self.styles = styles if styles is not None else _Styles(ws)
         self.row = 1
         self.widths: dict[int, int] = {}
         self.freeze: str | None = None
 
     def title(self, text: str) -> None:
-        self.ws.cell(self.row, 1, text).font = TITLE_FONT
+        self.ws.put(self.row, 1, text, self.styles.get(font=TITLE_FONT))
         self.row += 2
 
     def subtitle(self, text: str) -> None:
-        self.ws.cell(self.row, 1, text).font = BOLD
+        self.ws.put(self.row, 1, text, self.styles.bold)
         self.row += 1
 
     def note(self, text: str) -> None:
-        self.ws.cell(self.row, 1, text)
+        self.ws.put(self.row, 1, text, self.styles.plain)
         self.row += 1
 
     def gap(self) -> None:
@@ -662,40 +951,65 @@ class SheetWriter:
         when it is on and the table holds counts."""
         if suppress and self.threshold:
             suppress_small_cells(table, self.threshold)
-        ws = self.ws
+        ws, styles = self.ws, self.styles
         if table.groups:
+            group_style = styles.get(font=BOLD, alignment=GROUP_ALIGNMENT)
             for text, first, span in table.groups:
-                cell = ws.cell(self.row, first + 1, text)
-                cell.font = BOLD
-                cell.alignment = GROUP_ALIGNMENT
+                ws.put(self.row, first + 1, text, group_style)
                 if span > 1:
-                    ws.merge_cells(
-                        start_row=self.row,
-                        start_column=first + 1,
-                        end_row=self.row,
-                        end_column=first + span,
-                    )
+                    ws.merge(self.row, first + 1, self.row, first + span)
             self.row += 1
         header_row = self.row
+        header_style = styles.get(font=BOLD, alignment=HEADER_ALIGNMENT)
+        widths = [_header_width(header) for header in table.headers]
         for ci, header in enumerate(table.headers):
-            cell = ws.cell(header_row, ci + 1, header)
-            cell.font = BOLD
-            cell.alignment = HEADER_ALIGNMENT
-            self._track(ci, _header_width(header))
+            ws.put(header_row, ci + 1, header, header_style)
+        # A body cell's style: what openpyxl's number_format, alignment and font setters
+        # would give it; by (number format, or 1 for RIGHT, 2 for WRAP_TOP, and bold),
+        # made on first use.
+        body_styles: dict[tuple[str | int | None, bool], StyleArray] = {}
+
+        def body_style(tag: str | int | None, bold: bool) -> StyleArray:
+            style = body_styles.get((tag, bold))
+            if style is None:
+                style = body_styles[(tag, bold)] = styles.get(
+                    number_format=tag if isinstance(tag, str) else None,
+                    alignment=RIGHT if tag == 1 else WRAP_TOP if tag == 2 else None,
+                    font=BOLD if bold else None,
+                )
+            return style
+
+        kinds, cell_kinds, bold_rows = table.kinds, table.cell_kinds, table.bold_rows
+        number_styles = {}  # (kind, bold) -> style of a number in such a cell
         for ri, values in enumerate(table.rows):
-            excel_row = header_row + 1 + ri
+            cells = ws.row_cells(header_row + 1 + ri)
+            bold = ri in bold_rows
             for ci, value in enumerate(values):
-                kind = table.kind((ri, ci))
-                cell = ws.cell(excel_row, ci + 1, value)
-                if _is_number(value):
-                    cell.number_format = FORMATS[kind]
-                elif isinstance(value, str) and kind in NUMERIC_KINDS:
-                    cell.alignment = RIGHT
-                elif isinstance(value, str) and len(value) > MAX_WIDTH:
-                    cell.alignment = WRAP_TOP
-                if ri in table.bold_rows:
-                    cell.font = BOLD
-                self._track(ci, _display_width(value, kind))
+                kind = cell_kinds.get((ri, ci), kinds[ci]) if cell_kinds else kinds[ci]
+                t = type(value)
+                if t is float or t is int or (t is not str and _is_number(value)):
+                    style = number_styles.get((kind, bold))
+                    if style is None:
+                        style = number_styles[(kind, bold)] = body_style(FORMATS[kind], bold)
+                    width = 5 if kind == "share" else _number_width(value, kind)
+                elif t is str or isinstance(value, str):
+                    if kind in NUMERIC_KINDS:
+                        style = body_style(1, bold)
+                    elif len(value) > MAX_WIDTH:
+                        style = body_style(2, bold)
+                    else:
+                        style = body_style(None, bold)
+                    width = len(value)
+                elif value is None:
+                    style, width = body_style(None, bold), 0
+                else:  # a bool, a date …: what openpyxl adds when it binds the value
+                    style = ws.bound_style(value, body_style(None, bold))
+                    width = len(str(value))
+                cells[ci + 1] = (value, style)
+                if width > widths[ci]:
+                    widths[ci] = width
+        for ci, width in enumerate(widths):
+            self._track(ci, width)
         if self.freeze is None:
             self.freeze = f"{get_column_letter(freeze_cols + 1)}{header_row + 1}"
         placed = Placed(header_row, header_row + 1, header_row + len(table.rows))
@@ -731,11 +1045,8 @@ def _header_width(header: str) -> int:
     return max(max(len(word) for word in header.split() or [""]), min(len(header), HEADER_WIDTH))
 
 
-def _display_width(value: Any, kind: str) -> int:
-    if value is None:
-        return 0
-    if not _is_number(value):
-        return len(str(value))
+def _number_width(value: int | float, kind: str) -> int:
+    """Characters a number takes on display in a column of ``kind``."""
     if kind == "share":
         return 5
     if kind in ("ratio", "general"):
@@ -1067,16 +1378,21 @@ def write_mkba_sheet(sw: SheetWriter, region: str, data: Warehouse) -> None:
     if not everything:
         sw.no_data()
         return
+    per_year: list[dict[Any, list[dict]]] = []
+    for records in (lines, summary, sensitivity, uncertainty, parameters):
+        groups: dict[Any, list[dict]] = {}
+        for r in records:
+            groups.setdefault(r.get("cohort_year"), []).append(r)
+        per_year.append(groups)
     for year in _years(everything, "cohort_year"):
-
-        def of_year(records: list[dict], year: Any = year) -> list[dict]:
-            return [r for r in records if r.get("cohort_year") == year]
-
-        _write_mkba_balance(sw, year, of_year(summary))
-        _write_mkba_lines(sw, of_year(lines), of_year(summary))
-        _write_mkba_sensitivity(sw, of_year(sensitivity))
-        _write_mkba_uncertainty(sw, of_year(uncertainty))
-        _write_mkba_parameters(sw, of_year(parameters))
+        lines_, summary_, sensitivity_, uncertainty_, parameters_ = (
+            groups.get(year, []) for groups in per_year
+        )
+        _write_mkba_balance(sw, year, summary_)
+        _write_mkba_lines(sw, lines_, summary_)
+        _write_mkba_sensitivity(sw, sensitivity_)
+        _write_mkba_uncertainty(sw, uncertainty_)
+        _write_mkba_parameters(sw, parameters_)
 
 
 def _write_mkba_balance(sw: SheetWriter, year: Any, summary: list[dict]) -> None:
@@ -1769,8 +2085,14 @@ def build_region_workbook(
     wb.properties.creator = "nazorg"
     wb.properties.title = f"KPI nazorg ex-gedetineerden — {region}"
 
+    styles: _Styles | None = None
+
     def sheet(name: str, write: Callable[[SheetWriter], None]) -> None:
-        sw = SheetWriter(wb.create_sheet(name), suppression_threshold)
+        nonlocal styles
+        ws = BufferedSheet(wb, name)
+        wb._add_sheet(ws)
+        styles = styles or _Styles(ws)
+        sw = SheetWriter(ws, suppression_threshold, styles)
         write(sw)
         sw.finish()
 
@@ -1791,18 +2113,13 @@ def build_region_workbook(
 def save_deterministic(wb: Workbook, path: Path) -> None:
     """Save with the workbook's own timestamps and fixed zip entry times, atomically
     (write next to the target, then rename over it)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()  # unlike wb.save(), keeps properties.modified
-    buffer.seek(0)
     tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(tmp, "w") as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    os.replace(tmp, path)
+    try:
+        with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            _ExcelWriter(wb, archive).save()  # unlike wb.save(), keeps properties.modified
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_region_workbooks(

@@ -7,14 +7,18 @@ Vechtstreek evaluation and the MKBA of the Midden-Limburg report (kpi-method.md)
 
 from __future__ import annotations
 
+import datetime as dt
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import fastexcel
+import openpyxl
 import polars as pl
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 import nazorg.reports as reports_module
@@ -30,10 +34,12 @@ from nazorg.reports import (
     SHEET_REACH,
     SHEET_REDETENTION,
     SHEET_SCREENING,
+    BufferedSheet,
     IssueGroups,
     Warehouse,
     build_region_workbook,
     region_slug,
+    save_deterministic,
     write_region_workbooks,
 )
 
@@ -1167,3 +1173,193 @@ def test_two_runs_give_identical_files(warehouse, tmp_path):
         assert a.read_bytes() == b.read_bytes()
     wb = load_workbook(first[0])
     assert wb.properties.created == wb.properties.modified
+
+
+# --------------------------------------------------------------------------- the fast writer
+#
+# A BufferedSheet keeps its cells as plain rows and save_deterministic renders them to
+# XML itself; the first read of a cell turns the rows into openpyxl cells, which openpyxl
+# then writes as it always does. Both ways must give the same workbook.
+
+
+def read_back(path: Path) -> dict[str, Any]:
+    """What a reader of the workbook sees: per sheet every cell (value, type, number
+    format, bold, font size, alignment), merged ranges, frozen pane, column widths,
+    print settings and the charts (anchor, size, series and category references)."""
+    wb = load_workbook(path)
+    seen: dict[str, Any] = {"sheets": wb.sheetnames, "title": wb.properties.title}
+    for ws in wb.worksheets:
+        cells = {
+            cell.coordinate: (
+                cell.value,
+                cell.data_type,
+                cell.number_format,
+                cell.font.b,
+                cell.font.sz,
+                cell.alignment.horizontal,
+                cell.alignment.vertical,
+                cell.alignment.wrap_text,
+            )
+            for row in ws.iter_rows()
+            for cell in row
+            if cell.value is not None or cell.has_style
+        }
+        charts = [
+            (
+                chart.anchor._from.row,
+                chart.anchor._from.col,
+                chart.type,
+                chart.width,
+                chart.height,
+                [
+                    (s.val.numRef.f, (s.cat.numRef or s.cat.strRef).f, s.tx.v if s.tx else None)
+                    for s in chart.series
+                ],
+            )
+            for chart in ws._charts
+        ]
+        seen[ws.title] = {
+            "cells": cells,
+            "dimension": ws.calculate_dimension(),
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "freeze": ws.freeze_panes,
+            "widths": {key: dim.width for key, dim in ws.column_dimensions.items()},
+            "print": (
+                ws.page_setup.orientation,
+                ws.page_setup.fitToWidth,
+                ws.page_setup.fitToHeight,
+                ws.sheet_properties.pageSetUpPr.fitToPage,
+            ),
+            "charts": charts,
+        }
+    return seen
+
+
+def assert_same_workbook(fast: Path, slow: Path) -> None:
+    assert read_back(fast) == read_back(slow)
+    if not openpyxl.LXML:  # with lxml, openpyxl's own XML differs in form, not content
+        with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
+            assert a.namelist() == b.namelist()
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), name
+        assert fast.read_bytes() == slow.read_bytes()
+
+
+def save_through_openpyxl_cells(wb: Workbook, path: Path) -> None:
+    """save_deterministic after a read of every sheet, so openpyxl writes the cells."""
+    for ws in wb.worksheets:
+        assert isinstance(ws, BufferedSheet) and ws.buffered
+        assert ws.max_row >= 1  # a read: the rows become openpyxl cells
+        assert not ws.buffered
+    save_deterministic(wb, path)
+
+
+ODD_RUN_INFO = {
+    "run_id": "r",
+    "data_timestamp": "2026-01-02T03:04:05+01:00",
+    "leading space": " ja",
+    "formula-like": "=1+1",
+    "error code": "#N/A",
+    "empty": "",
+    "markup": "a & <b> 'c' \"d\"",
+    "lines": "een\ntwee\r\ndrie\tvier",
+    "long": "lang " * 30,
+}
+
+
+@pytest.mark.parametrize("threshold", [None, 5])
+def test_buffered_rows_give_the_workbook_openpyxl_writes(warehouse, tmp_path, threshold):
+    data = Warehouse(warehouse)
+    for region in data.regions():
+        kwargs = {"suppression_threshold": threshold, "run_info": ODD_RUN_INFO}
+        fast = tmp_path / f"fast-{region_slug(region)}.xlsx"
+        slow = tmp_path / f"slow-{region_slug(region)}.xlsx"
+        save_deterministic(build_region_workbook(data, region, **kwargs), fast)
+        save_through_openpyxl_cells(build_region_workbook(data, region, **kwargs), slow)
+        assert_same_workbook(fast, slow)
+    seen = read_back(tmp_path / "fast-midden-limburg.xlsx")
+    assert seen[SHEET_MKBA]["charts"] and seen[SHEET_OUTFLOW]["merged"]
+    assert seen[SHEET_OUTFLOW]["freeze"] and seen[SHEET_OUTFLOW]["widths"]
+    quality = seen[SHEET_QUALITY]["cells"]
+    assert {v[0] for v in quality.values()} >= {" ja", "=1+1", "#N/A", "a & <b> 'c' \"d\""}
+
+
+def test_buffered_sheet_writes_any_value_as_openpyxl_does(tmp_path):
+    """The same cells in an ordinary openpyxl worksheet (made cell by cell, as the
+    reports were before), in a BufferedSheet, and in a BufferedSheet read before it is
+    saved: three identical files."""
+    from nazorg.reports import _Styles
+
+    values = [
+        dt.date(2020, 1, 2), "tekst", "", " spatie", "spatie ", "=A1", "#DIV/0!", "<5",
+        "a & b", "x" * 40000, "é ünï \u2028 \U0001f600", 0, -3, 2**60, 0.1 + 0.2, -0.0,
+        1e-300, 1e300, float("inf"), float("nan"), True, False,
+        dt.datetime(2020, 1, 2, 3, 4, 5), dt.time(12, 30), None,
+    ]  # fmt: skip
+    fonts = (None, Font(bold=True), Font(bold=True, size=14))
+    alignments = (None, Alignment(horizontal="right"), Alignment(wrap_text=True, vertical="top"))
+    formats = (None, "#,##0", "€ #,##0", "0%", "0.00")  # a date's format comes first
+    styles = list(zip(formats, alignments * 2, fonts * 2, strict=False))
+    merges = [(1, 2, 1, 4), (len(values) + 3, 1, len(values) + 3, 9)]  # the last one sticks out
+
+    def workbook(buffered: bool) -> Workbook:
+        wb = Workbook()
+        wb.remove(wb.active)
+        wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
+        ws = BufferedSheet(wb, "Blad") if buffered else Worksheet(wb, "Blad")
+        wb._add_sheet(ws)
+        cache = _Styles(ws)
+        for r, value in enumerate(values, start=2):
+            for c, (fmt, alignment, font) in enumerate(styles, start=2):
+                if buffered:
+                    style = cache.get(number_format=fmt, alignment=alignment, font=font)
+                    ws.put(r, c, value, style)
+                    continue
+                cell = ws.cell(r, c, value)
+                if fmt:
+                    cell.number_format = fmt
+                if alignment:
+                    cell.alignment = alignment
+                if font:
+                    cell.font = font
+        for first_row, first_col, last_row, last_col in merges:
+            if buffered:
+                ws.put(first_row, first_col, "kop", cache.get(font=fonts[1]))
+                ws.merge(first_row, first_col, last_row, last_col)
+            else:
+                ws.cell(first_row, first_col, "kop").font = fonts[1]
+                ws.merge_cells(
+                    start_row=first_row,
+                    start_column=first_col,
+                    end_row=last_row,
+                    end_column=last_col,
+                )
+        return wb
+
+    plain, fast, read = tmp_path / "plain.xlsx", tmp_path / "fast.xlsx", tmp_path / "read.xlsx"
+    save_deterministic(workbook(buffered=False), plain)
+    save_deterministic(workbook(buffered=True), fast)
+    save_through_openpyxl_cells(workbook(buffered=True), read)
+    assert_same_workbook(fast, plain)
+    assert_same_workbook(read, plain)
+    seen = read_back(fast)["Blad"]
+    assert seen["dimension"] == f"A1:I{len(values) + 3}"
+    cells = seen["cells"]
+    row = {value: r for r, value in enumerate(values, start=2) if isinstance(value, str)}
+    assert cells[f"B{row['tekst']}"][:2] == ("tekst", "s")
+    assert cells[f"B{row['=A1']}"][:2] == ("=A1", "f")
+    assert cells[f"B{row['#DIV/0!']}"][:2] == ("#DIV/0!", "e")
+    assert cells["B2"][0] == dt.datetime(2020, 1, 2)
+    assert cells["B2"][2] == "yyyy-mm-dd"  # the format openpyxl gives a date
+
+
+def test_a_control_character_still_fails_the_save(tmp_path):
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    wb = Workbook()
+    ws = BufferedSheet(wb, "Blad")
+    wb._add_sheet(ws)
+    ws.put(1, 1, "a\x01b", ws.parent._cell_styles[0])
+    with pytest.raises(IllegalCharacterError):
+        save_deterministic(wb, tmp_path / "x.xlsx")
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary file left behind

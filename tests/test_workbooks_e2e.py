@@ -134,3 +134,22 @@ def test_quality_sheet_lists_every_file_and_groups_the_warnings(workbooks, demo_
             m for (m,) in demo_warehouse.execute(f"SELECT message FROM quality.{table}").fetchall()
         }
         assert {r[4] for r in body} <= messages  # an example is a message from the warehouse
+
+
+def test_buffered_rows_give_the_workbook_openpyxl_writes_on_the_demo(demo_warehouse, tmp_path):
+    """The demo workbooks as the fast writer saves them equal what openpyxl writes from
+    its own cells (a BufferedSheet becomes openpyxl cells when it is read)."""
+    from nazorg.reports import Warehouse, build_region_workbook, region_slug, save_deterministic
+    from tests.test_reports import assert_same_workbook, read_back, save_through_openpyxl_cells
+
+    data = Warehouse(demo_warehouse)
+    for threshold in (None, 5):
+        for region in data.regions():
+            kwargs = {"suppression_threshold": threshold, "run_info": {"run_id": "demo"}}
+            fast = tmp_path / f"fast-{threshold}-{region_slug(region)}.xlsx"
+            slow = tmp_path / f"slow-{threshold}-{region_slug(region)}.xlsx"
+            save_deterministic(build_region_workbook(data, region, **kwargs), fast)
+            save_through_openpyxl_cells(build_region_workbook(data, region, **kwargs), slow)
+            assert_same_workbook(fast, slow)
+            outflow = read_back(fast)["Uitstroom en caseload"]
+            assert outflow["charts"] and outflow["merged"] and outflow["freeze"]
