@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal, overload
 
 import numpy as np
@@ -113,9 +113,9 @@ def _annuity_factor(years: int | np.ndarray, rate: float | np.ndarray) -> float 
     """
     if np.ndim(years) == 0 and np.ndim(rate) == 0:
         return _annuity_factor_of(int(years), float(rate))
-    y, r = np.broadcast_arrays(years, rate)
-    factors = [_annuity_factor_of(int(a), float(b)) for a, b in zip(y.flat, r.flat, strict=True)]
-    return np.array(factors, dtype=float).reshape(y.shape)
+    y, r = np.broadcast_arrays(np.asarray(years, dtype=np.int64), np.asarray(rate, dtype=float))
+    pairs = zip(y.ravel().tolist(), r.ravel().tolist(), strict=True)
+    return np.array([_annuity_factor_of(a, b) for a, b in pairs], dtype=float).reshape(y.shape)
 
 
 def _per_case(value: float | np.ndarray) -> np.ndarray:
@@ -154,12 +154,7 @@ class MkbaParameters:
     discount_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.observation_years <= 0:
-            raise ValueError("observation_years must be positive")
-        if self.horizon_years < 0 or self.work_years_counted < 0:
-            raise ValueError("horizon_years and work_years_counted must be >= 0")
-        if self.discount_rate <= -1.0:
-            raise ValueError("discount_rate must be > -1")
+        _check_ranges(self)
 
     def as_rows(self) -> list[tuple[str, float]]:
         """``(parameter, value)`` pairs for ``kpi.cohort_parameters``.
@@ -175,6 +170,22 @@ class MkbaParameters:
         ]
 
 
+def _check_ranges(params: MkbaParameters | _ParameterBatch) -> None:
+    """The checks of :class:`MkbaParameters`, also on every value of a batch."""
+
+    def anywhere(condition: np.ndarray | bool) -> bool:
+        return bool(np.any(condition))
+
+    if anywhere(np.asarray(params.observation_years) <= 0):
+        raise ValueError("observation_years must be positive")
+    if anywhere(np.asarray(params.horizon_years) < 0) or anywhere(
+        np.asarray(params.work_years_counted) < 0
+    ):
+        raise ValueError("horizon_years and work_years_counted must be >= 0")
+    if anywhere(np.asarray(params.discount_rate) <= -1.0):
+        raise ValueError("discount_rate must be > -1")
+
+
 class _ParameterBatch:
     """Many variations of ``params``, one per element of a batch axis.
 
@@ -188,13 +199,14 @@ class _ParameterBatch:
     """
 
     def __init__(self, params: MkbaParameters, grid: Mapping[str, Sequence[float]]) -> None:
-        for f in fields(params):
-            setattr(self, f.name, getattr(params, f.name))
+        self.__dict__.update(vars(params))
         size = sum(len(values) for values in grid.values())
         start = 0
         for parameter, values in grid.items():
             array = np.asarray(values, dtype=float)
             if parameter in INTEGER_PARAMETERS:
+                if not np.isfinite(array).all():
+                    raise ValueError(f"{parameter} must be a whole number of years")
                 array = np.rint(array).astype(np.int64)
             name = "attribution_override" if parameter == "attribution" else parameter
             column = getattr(self, name)
@@ -206,6 +218,7 @@ class _ParameterBatch:
             column[start : start + array.size] = array
             start += array.size
         self.shape: tuple[int, ...] = (size,)
+        _check_ranges(self)
 
 
 def _batch_shape(params: MkbaParameters | _ParameterBatch) -> tuple[int, ...]:
@@ -282,22 +295,19 @@ def _line_amounts(
     cases: _CaseArrays,
     cohort_size: int,
     params: MkbaParameters | _ParameterBatch,
-    resample: np.ndarray | None = None,
+    resample: _Resample | None = None,
 ) -> dict[str, _Amounts]:
     """All seven lines, as arrays over a batch axis (shape ``()`` without one).
 
     The batch is either the values of a :class:`_ParameterBatch` or the bootstrap draws
-    of ``resample``, an index matrix ``(draws, n)``: each draw sums the per-case terms
-    of the cases it drew (the terms of a case are the same in every draw, so they are
-    computed once, over the n cases).
+    of ``resample``: each draw sums the per-case terms of the cases it drew (the terms
+    of a case are the same in every draw, so they are computed once, over the n cases).
 
     This is the only place where the method of ``kpi-method.md`` is written down.
     """
     n = cases.sample_size
     f = cohort_size / n
-    batch = np.broadcast_shapes(
-        _batch_shape(params), () if resample is None else resample.shape[:-1]
-    )
+    batch = np.broadcast_shapes(_batch_shape(params), () if resample is None else resample.shape)
     rate = params.discount_rate
     horizon = _annuity_factor(params.horizon_years, rate)
     work_years = _annuity_factor(np.minimum(params.work_years_counted, params.horizon_years), rate)
@@ -310,13 +320,13 @@ def _line_amounts(
         )
 
     def over_cases(per_case: np.ndarray) -> np.ndarray:
-        return per_case.sum(axis=-1) if resample is None else _sum_drawn(per_case, resample)
+        return per_case.sum(axis=-1) if resample is None else resample.sum(per_case)
 
     def constant(value: float | np.ndarray) -> np.ndarray:
         return np.full(batch, value, dtype=float)
 
     def batched(x: np.ndarray) -> np.ndarray:
-        return x if np.shape(x) == batch else np.broadcast_to(x, batch)
+        return x if np.shape(x) == batch else np.full(batch, x)
 
     def recurring(per_year: np.ndarray, factor: float | np.ndarray) -> _Amounts:
         sample = batched(per_year * factor)
@@ -362,21 +372,47 @@ def _line_amounts(
     }
 
 
-def _sum_drawn(per_case: np.ndarray, resample: np.ndarray) -> np.ndarray:
-    """Σ of the terms ``per_case`` (shape ``(n,)``) over the cases of each draw.
+class _Resample:
+    """The draws of a bootstrap: ``index`` ``(draws, n)`` holds the cases drawn.
 
-    ``resample`` is the index matrix ``(draws, n)`` of the cases drawn. Whole numbers
-    (the offences, the work amounts rounded to 1 000, and in practice the incidents and
-    the euros) add up exactly in any order, so their sum is a matrix product, several
-    times faster than numpy's pairwise sum over each short row; other terms keep that
-    sum (the same additions in the same order, hence the same bits).
+    They depend on the seed, the number of draws and n only, so cohorts of the same size
+    share them (:func:`_resample`); ``counts`` is computed once for all of those.
     """
-    drawn = per_case[resample]
-    n = per_case.shape[-1]
-    finite = np.isfinite(per_case).all()
-    if finite and (per_case == np.trunc(per_case)).all() and np.abs(per_case).max() * n < 2**53:
-        return drawn @ np.ones(n)
-    return drawn.sum(axis=-1)
+
+    def __init__(self, index: np.ndarray) -> None:
+        index.flags.writeable = False
+        self.index = index
+        self.shape: tuple[int, ...] = index.shape[:-1]
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """How often each case is in each draw, ``(draws, n)``."""
+        draws, n = self.index.shape
+        flat = (self.index + n * np.arange(draws)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=draws * n).reshape(draws, n).astype(float)
+        counts.flags.writeable = False
+        return counts
+
+    def sum(self, per_case: np.ndarray) -> np.ndarray:
+        """Σ of the terms ``per_case`` (shape ``(n,)``) over the cases of each draw.
+
+        Whole numbers (the offences, the work amounts rounded to 1 000, and in practice
+        the incidents and the euros) add up exactly in any order, so their sums are the
+        counts times the terms, one matrix product. Other terms are summed over the drawn
+        cases draw by draw, in the order drawn (numpy's pairwise sum of each row, as
+        always, hence the same bits).
+        """
+        n = per_case.shape[-1]
+        finite = np.isfinite(per_case).all()
+        if finite and (per_case == np.trunc(per_case)).all() and np.abs(per_case).max() * n < 2**53:
+            return self.counts @ per_case
+        return per_case[self.index].sum(axis=-1)
+
+
+@lru_cache(maxsize=8)
+def _resample(seed: int, draws: int, n: int) -> _Resample:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return _Resample(rng.integers(0, n, size=(draws, n)))
 
 
 @dataclass(frozen=True)
@@ -412,7 +448,7 @@ def _variant_ratios(
     cases: _CaseArrays,
     cohort_size: int,
     params: MkbaParameters | _ParameterBatch,
-    resample: np.ndarray | None = None,
+    resample: _Resample | None = None,
 ) -> dict[Variant, np.ndarray]:
     """The ratio of both variants, over the batch axis of :func:`_line_amounts`."""
     amounts = _line_amounts(cases, cohort_size, params, resample)
@@ -553,7 +589,7 @@ _BREAK_EVEN_DECIMALS = 3
 _BISECTION_STEPS = 60
 #: Halvings per call of the core: each call evaluates the 2**depth − 1 midpoints the next
 #: ``depth`` halvings can reach.
-_BISECTION_DEPTH = 10
+_BISECTION_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -745,14 +781,13 @@ def bootstrap(
     depends on them is recomputed (offences, police incidents, work, case spending);
     the salary, the detention days (a parameter) and ``f = N / n`` stay fixed. All
     draws go through the core at once as a ``draws × n`` index matrix. Deterministic
-    for a seed.
+    for a seed (and the same draws for every cohort of the same n).
     """
     if draws < 1:
         raise ValueError("draws must be >= 1")
     arrays = _CaseArrays.from_cases(cases)
-    rng = np.random.Generator(np.random.PCG64(seed))
-    index = rng.integers(0, arrays.sample_size, size=(draws, arrays.sample_size))
-    ratios = _variant_ratios(arrays, cohort_size, params, resample=index)
+    resample = _resample(seed, draws, arrays.sample_size)
+    ratios = _variant_ratios(arrays, cohort_size, params, resample)
     out: list[RatioInterval] = []
     for variant in VARIANTS:
         p05, p50, p95 = np.nanpercentile(ratios[variant], [5.0, 50.0, 95.0])
