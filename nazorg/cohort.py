@@ -199,13 +199,13 @@ def compute_mkba(
         point = {s.variant: s.benefit_cost_ratio for s in totals}
         parameters += [(*key, name, value) for name, value in parameter_rows(params, draws, seed)]
         sens += _rows(key, sensitivity(cases, cohort_size, params), SENSITIVITY_SCHEMA)
+        intervals = bootstrap(cases, cohort_size, params, draws=draws, seed=seed)
         unc += [
-            (*row, point[row[2]])
-            for row in _rows(
-                key,
-                bootstrap(cases, cohort_size, params, draws=draws, seed=seed),
-                UNCERTAINTY_SCHEMA,
-                without=("benefit_cost_ratio",),
+            (*row, point[interval.variant])
+            for interval, row in zip(
+                intervals,
+                _rows(key, intervals, UNCERTAINTY_SCHEMA, without=("benefit_cost_ratio",)),
+                strict=True,
             )
         ]
     return CohortTables(

@@ -10,11 +10,11 @@ appear in both.
 
 Everything here is pure arithmetic so that the published figures can be tested
 directly. One vectorised core (:func:`_line_amounts`) computes all lines from arrays
-over the cases; its results take a leading batch axis, either of bootstrap resamples
-(10 000 in one call) or of values of one parameter (a whole sensitivity grid, or every
-midpoint the next ten bisection steps can reach, in one call). The point estimate,
-the sensitivity table, the break-even search and the bootstrap all go through that
-core, so there is one place where the method lives.
+over the cases; its results take a batch axis, either of bootstrap resamples (10 000
+in one call) or of parameter values (a whole sensitivity grid, or every midpoint the
+next few halvings of the break-even search can reach, in one call). The point
+estimate, the sensitivity table, the break-even search and the bootstrap all go
+through that core, so there is one place where the method lives.
 
 Conventions:
 
@@ -411,6 +411,7 @@ class _Resample:
 
 @lru_cache(maxsize=8)
 def _resample(seed: int, draws: int, n: int) -> _Resample:
+    """The draws for a seed; the last eight are kept (some 2 MB each at 10 000 draws)."""
     rng = np.random.Generator(np.random.PCG64(seed))
     return _Resample(rng.integers(0, n, size=(draws, n)))
 
@@ -654,10 +655,10 @@ def sensitivity(
     ):
         if not batch:
             continue
-        r = ratios(batch)
+        batch_ratios = ratios(batch)
         start = 0
         for parameter, xs in batch.items():
-            curves[parameter] = {v: r[v][start : start + len(xs)] for v in VARIANTS}
+            curves[parameter] = {v: batch_ratios[v][start : start + len(xs)] for v in VARIANTS}
             start += len(xs)
 
     rows = [
