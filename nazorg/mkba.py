@@ -646,8 +646,8 @@ def sensitivity(
         parameter: sorted({float(x) for x in grid} | {_current_value(params, parameter)})
         for parameter, grid in grids.items()
     }
-    # Two batches: without a configured override, the cases' own Toerekening cannot be
-    # replaced in only part of one.
+    # Two calls of the core: attribution has a batch of its own, because without a
+    # configured override the cases' own Toerekening cannot be replaced in part of one.
     curves: dict[str, dict[Variant, list[float]]] = {}
     for batch in (
         {p: xs for p, xs in values.items() if p != "attribution"},
