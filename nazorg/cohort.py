@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import polars as pl
 
@@ -90,20 +91,32 @@ def empty_funnel() -> pl.DataFrame:
     return pl.DataFrame(schema=FUNNEL_SCHEMA)
 
 
+def _case(r: dict) -> InterviewedCase:
+    return InterviewedCase(
+        offences=int(r["offences"] or 0),
+        police_incidents_per_year=r["police_incidents_per_year"],
+        benefit_months_per_year=r["benefit_months_per_year"],
+        benefit_months_once=r["benefit_months_once"],
+        attribution=r["attribution"],
+        one_off_costs=r["one_off_costs_eur"],
+    )
+
+
 def interviewed_cases(sample: pl.DataFrame) -> list[InterviewedCase]:
     """The ``Geïnterviewd`` rows of one cohort as MKBA cases (empty cells stay None)."""
     rows = sample.filter(pl.col("status") == INTERVIEWED).sort("case_number", "source_row")
-    return [
-        InterviewedCase(
-            offences=int(r["offences"] or 0),
-            police_incidents_per_year=r["police_incidents_per_year"],
-            benefit_months_per_year=r["benefit_months_per_year"],
-            benefit_months_once=r["benefit_months_once"],
-            attribution=r["attribution"],
-            one_off_costs=r["one_off_costs_eur"],
-        )
-        for r in rows.iter_rows(named=True)
-    ]
+    return [_case(r) for r in rows.iter_rows(named=True)]
+
+
+def _interviewed_by_cohort(sample: pl.DataFrame) -> dict[tuple[str, int], list[InterviewedCase]]:
+    """:func:`interviewed_cases` of every (region, cohort year), in one pass."""
+    rows = sample.filter(pl.col("status") == INTERVIEWED).sort(
+        "region", "cohort_year", "case_number", "source_row", maintain_order=True
+    )
+    out: dict[tuple[str, int], list[InterviewedCase]] = {}
+    for r in rows.iter_rows(named=True):
+        out.setdefault((r["region"], int(r["cohort_year"])), []).append(_case(r))
+    return out
 
 
 def parameter_rows(params: MkbaParameters, draws: int, seed: int) -> list[tuple[str, float]]:
@@ -156,14 +169,18 @@ def compute_mkba(
     skipped, with the reason in ``skipped``.
     """
     sizes = _cohort_sizes(funnel)
-    benefit, summary, parameters, sens, unc = [], [], [], [], []
+    interviewed = _interviewed_by_cohort(sample)
+    benefit: list[tuple] = []
+    summary: list[tuple] = []
+    parameters: list[tuple] = []
+    sens: list[tuple] = []
+    unc: list[tuple] = []
     skipped: list[str] = []
     wanted = set(only) if only is not None else None
     for region, year in cohorts(sample):
         if wanted is not None and (region, year) not in wanted:
             continue
-        rows = sample.filter((pl.col("region") == region) & (pl.col("cohort_year") == year))
-        cases = interviewed_cases(rows)
+        cases = interviewed.get((region, year), [])
         cohort_size = sizes.get((region, year))
         if not cases:
             skipped.append(f"{region} {year}: geen geïnterviewde casussen, geen MKBA")
@@ -174,20 +191,22 @@ def compute_mkba(
                 "(cohortgrootte N onbekend), geen MKBA"
             )
             continue
-        key = {"region": region, "cohort_year": year}
+        key = (region, year)
         lines = compute_lines(cases, cohort_size, params)
-        benefit += [key | vars(line) for line in lines]
+        benefit += _rows(key, lines, BENEFIT_SCHEMA)
         totals = summarise(lines, cohort_size, len(cases))
-        summary += [key | vars(s) for s in totals]
+        summary += _rows(key, totals, SUMMARY_SCHEMA)
         point = {s.variant: s.benefit_cost_ratio for s in totals}
-        parameters += [
-            key | {"parameter": name, "value": value}
-            for name, value in parameter_rows(params, draws, seed)
-        ]
-        sens += [key | vars(row) for row in sensitivity(cases, cohort_size, params)]
+        parameters += [(*key, name, value) for name, value in parameter_rows(params, draws, seed)]
+        sens += _rows(key, sensitivity(cases, cohort_size, params), SENSITIVITY_SCHEMA)
+        intervals = bootstrap(cases, cohort_size, params, draws=draws, seed=seed)
         unc += [
-            key | vars(row) | {"benefit_cost_ratio": point[row.variant]}
-            for row in bootstrap(cases, cohort_size, params, draws=draws, seed=seed)
+            (*row, point[interval.variant])
+            for interval, row in zip(
+                intervals,
+                _rows(key, intervals, UNCERTAINTY_SCHEMA, without=("benefit_cost_ratio",)),
+                strict=True,
+            )
         ]
     return CohortTables(
         benefit=_frame(benefit, BENEFIT_SCHEMA),
@@ -199,7 +218,15 @@ def compute_mkba(
     )
 
 
-def _frame(records: list[dict], schema: dict) -> pl.DataFrame:
-    if not records:
+def _rows(
+    key: tuple[str, int], records: Iterable[object], schema: dict, without: tuple[str, ...] = ()
+) -> list[tuple]:
+    """``key`` followed by the fields of each record, in the order of ``schema``."""
+    fields = attrgetter(*(c for c in list(schema)[2:] if c not in without))
+    return [(*key, *fields(r)) for r in records]
+
+
+def _frame(rows: list[tuple], schema: dict) -> pl.DataFrame:
+    if not rows:
         return pl.DataFrame(schema=schema)
-    return pl.DataFrame([{k: r[k] for k in schema} for r in records], schema=schema)
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -10,10 +10,11 @@ appear in both.
 
 Everything here is pure arithmetic so that the published figures can be tested
 directly. One vectorised core (:func:`_line_amounts`) computes all lines from arrays
-over the cases; it takes an optional leading batch axis, which is what lets the
-bootstrap evaluate 10 000 resamples in one call. The point estimate, the sensitivity
-table, the break-even search and the bootstrap all go through that core, so there is
-one place where the method lives.
+over the cases; its results take a batch axis, either of bootstrap resamples (10 000
+in one call) or of parameter values (a whole sensitivity grid, or every midpoint the
+next few halvings of the break-even search can reach, in one call). The point
+estimate, the sensitivity table, the break-even search and the bootstrap all go
+through that core, so there is one place where the method lives.
 
 Conventions:
 
@@ -29,7 +30,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
 from typing import Literal, overload
 
 import numpy as np
@@ -98,9 +100,27 @@ def round_half_away_from_zero(x: float | np.ndarray, unit: float = 1.0) -> float
     return out
 
 
-def _annuity_factor(years: int, rate: float) -> float:
-    """``period(a, Y) / a`` = Σ_{t=1..Y} 1/(1+r)^(t−1): year 1 is undiscounted."""
+@lru_cache(maxsize=4096)
+def _annuity_factor_of(years: int, rate: float) -> float:
     return float(sum((1.0 + rate) ** -(t - 1) for t in range(1, int(years) + 1)))
+
+
+def _annuity_factor(years: int | np.ndarray, rate: float | np.ndarray) -> float | np.ndarray:
+    """``period(a, Y) / a`` = Σ_{t=1..Y} 1/(1+r)^(t−1): year 1 is undiscounted.
+
+    For arrays (a batch of parameter values) every element is computed the same way as
+    a single one, in Python floats, so a batch gives the very same factors.
+    """
+    if np.ndim(years) == 0 and np.ndim(rate) == 0:
+        return _annuity_factor_of(int(years), float(rate))
+    y, r = np.broadcast_arrays(np.asarray(years, dtype=np.int64), np.asarray(rate, dtype=float))
+    pairs = zip(y.ravel().tolist(), r.ravel().tolist(), strict=True)
+    return np.array([_annuity_factor_of(a, b) for a, b in pairs], dtype=float).reshape(y.shape)
+
+
+def _per_case(value: float | np.ndarray) -> np.ndarray:
+    """A parameter (or a batch of its values) aligned against the case axis."""
+    return np.asarray(value, dtype=float)[..., None]
 
 
 # ------------------------------------------------------------------------ parameters
@@ -134,12 +154,7 @@ class MkbaParameters:
     discount_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.observation_years <= 0:
-            raise ValueError("observation_years must be positive")
-        if self.horizon_years < 0 or self.work_years_counted < 0:
-            raise ValueError("horizon_years and work_years_counted must be >= 0")
-        if self.discount_rate <= -1.0:
-            raise ValueError("discount_rate must be > -1")
+        _check_ranges(self)
 
     def as_rows(self) -> list[tuple[str, float]]:
         """``(parameter, value)`` pairs for ``kpi.cohort_parameters``.
@@ -153,6 +168,61 @@ class MkbaParameters:
             for f in fields(self)
             if getattr(self, f.name) is not None
         ]
+
+
+def _check_ranges(params: MkbaParameters | _ParameterBatch) -> None:
+    """The checks of :class:`MkbaParameters`, also on every value of a batch."""
+
+    def anywhere(condition: np.ndarray | bool) -> bool:
+        return bool(np.any(condition))
+
+    if anywhere(np.asarray(params.observation_years) <= 0):
+        raise ValueError("observation_years must be positive")
+    if anywhere(np.asarray(params.horizon_years) < 0) or anywhere(
+        np.asarray(params.work_years_counted) < 0
+    ):
+        raise ValueError("horizon_years and work_years_counted must be >= 0")
+    if anywhere(np.asarray(params.discount_rate) <= -1.0):
+        raise ValueError("discount_rate must be > -1")
+
+
+class _ParameterBatch:
+    """Many variations of ``params``, one per element of a batch axis.
+
+    ``grid`` maps parameters to values; the batch holds its blocks one after the other,
+    element j being ``params`` with one parameter set to one value. It reads like
+    :class:`MkbaParameters` (the same attributes); a varied field holds an array over
+    the batch. As in the sensitivity, ``attribution`` sets the override of every case's
+    ``Toerekening`` and the whole-year parameters are rounded (half to even, as Python's
+    ``round``). A field that is ``None`` in ``params`` (the override) cannot be set in
+    only part of a batch.
+    """
+
+    def __init__(self, params: MkbaParameters, grid: Mapping[str, Sequence[float]]) -> None:
+        self.__dict__.update(vars(params))
+        size = sum(len(values) for values in grid.values())
+        start = 0
+        for parameter, values in grid.items():
+            array = np.asarray(values, dtype=float)
+            if parameter in INTEGER_PARAMETERS:
+                if not np.isfinite(array).all():
+                    raise ValueError(f"{parameter} must be a whole number of years")
+                array = np.rint(array).astype(np.int64)
+            name = "attribution_override" if parameter == "attribution" else parameter
+            column = getattr(self, name)
+            if not isinstance(column, np.ndarray):
+                if column is None and array.size < size:
+                    raise ValueError(f"{name} is not set: it cannot vary in part of a batch")
+                column = np.full(size, np.nan if column is None else column, dtype=array.dtype)
+                setattr(self, name, column)
+            column[start : start + array.size] = array
+            start += array.size
+        self.shape: tuple[int, ...] = (size,)
+        _check_ranges(self)
+
+
+def _batch_shape(params: MkbaParameters | _ParameterBatch) -> tuple[int, ...]:
+    return params.shape if isinstance(params, _ParameterBatch) else ()
 
 
 # ----------------------------------------------------------------------------- cases
@@ -176,7 +246,7 @@ class InterviewedCase:
 
 @dataclass(frozen=True)
 class _CaseArrays:
-    """The cases as float arrays ``(..., n)``; a leading axis holds bootstrap draws.
+    """The cases as float arrays ``(n,)``.
 
     ``attribution`` is NaN where the case gave none, so that the default (or the
     override) is applied by the core, not when the arrays are built.
@@ -210,10 +280,6 @@ class _CaseArrays:
     def sample_size(self) -> int:
         return int(self.offences.shape[-1])
 
-    def take(self, index: np.ndarray) -> _CaseArrays:
-        """Resample along the case axis (``index`` has shape ``(draws, n)``)."""
-        return _CaseArrays(**{f.name: getattr(self, f.name)[..., index] for f in fields(self)})
-
 
 # ------------------------------------------------------------------------------ core
 
@@ -226,46 +292,61 @@ class _Amounts:
 
 
 def _line_amounts(
-    cases: _CaseArrays, cohort_size: int, params: MkbaParameters
+    cases: _CaseArrays,
+    cohort_size: int,
+    params: MkbaParameters | _ParameterBatch,
+    resample: _Resample | None = None,
 ) -> dict[str, _Amounts]:
-    """All seven lines, as arrays over the leading (batch) axes of ``cases``.
+    """All seven lines, as arrays over a batch axis (shape ``()`` without one).
+
+    The batch is either the values of a :class:`_ParameterBatch` or the bootstrap draws
+    of ``resample``: each draw sums the per-case terms of the cases it drew (the terms
+    of a case are the same in every draw, so they are computed once, over the n cases).
 
     This is the only place where the method of ``kpi-method.md`` is written down.
     """
     n = cases.sample_size
     f = cohort_size / n
-    batch = cases.offences.shape[:-1]
+    batch = np.broadcast_shapes(_batch_shape(params), () if resample is None else resample.shape)
     rate = params.discount_rate
     horizon = _annuity_factor(params.horizon_years, rate)
-    work_years = _annuity_factor(min(params.work_years_counted, params.horizon_years), rate)
+    work_years = _annuity_factor(np.minimum(params.work_years_counted, params.horizon_years), rate)
 
     if params.attribution_override is not None:
-        attribution = np.full_like(cases.attribution, params.attribution_override)
+        attribution = _per_case(params.attribution_override)
     else:
-        attribution = np.where(np.isnan(cases.attribution), params.attribution, cases.attribution)
+        attribution = np.where(
+            np.isnan(cases.attribution), _per_case(params.attribution), cases.attribution
+        )
 
-    def constant(value: float) -> np.ndarray:
+    def over_cases(per_case: np.ndarray) -> np.ndarray:
+        return per_case.sum(axis=-1) if resample is None else resample.sum(per_case)
+
+    def constant(value: float | np.ndarray) -> np.ndarray:
         return np.full(batch, value, dtype=float)
 
-    def recurring(per_year: np.ndarray, factor: float) -> _Amounts:
-        sample = per_year * factor
-        return _Amounts(per_year, sample, sample * f)
+    def batched(x: np.ndarray) -> np.ndarray:
+        return x if np.shape(x) == batch else np.full(batch, x)
+
+    def recurring(per_year: np.ndarray, factor: float | np.ndarray) -> _Amounts:
+        sample = batched(per_year * factor)
+        return _Amounts(batched(per_year), sample, sample * f)
 
     def once(sample: np.ndarray) -> _Amounts:
-        return _Amounts(None, sample, sample * f)
+        return _Amounts(None, batched(sample), batched(sample * f))
 
     # Crime, variant A: offences expected from the reference group minus observed ones.
     expected = round_half_away_from_zero(
         n * params.reference_prevalence * params.offences_per_recidivist
     )
-    observed = cases.offences.sum(axis=-1)
+    observed = over_cases(cases.offences)
     offence_per_year = (
         (expected - observed) / params.observation_years * params.cost_per_offence * params.haircut
     )
 
     # Crime, variant B: police call-outs and detention days avoided.
     police_per_year = (
-        cases.police_incidents.sum(axis=-1)
+        over_cases(cases.police_incidents)
         * params.police_hours_per_incident
         * params.police_cost_per_hour
         * params.haircut
@@ -273,22 +354,66 @@ def _line_amounts(
     detention_per_year = constant(params.detention_days_per_year * params.detention_cost_per_day)
 
     # Work: each case's amount is rounded to 1 000 before summing, as in the report.
-    monthly = params.benefit_cost_per_month * attribution
-    work_per_year = round_half_away_from_zero(cases.months_per_year * monthly, 1000.0).sum(axis=-1)
-    work_once = round_half_away_from_zero(cases.months_once * monthly, 1000.0).sum(axis=-1)
+    monthly = _per_case(params.benefit_cost_per_month) * attribution
+    work_per_year = over_cases(round_half_away_from_zero(cases.months_per_year * monthly, 1000.0))
+    work_once = over_cases(round_half_away_from_zero(cases.months_once * monthly, 1000.0))
 
     salary_sample = constant(params.salary / f)
     return {
         # The salary of one cohort year is counted once; the cohort figure is the salary
         # itself (not salary / f * f, which could drift by a cent).
         "coordinator_salary": _Amounts(salary_sample, salary_sample, constant(params.salary)),
-        "case_investments": once(cases.one_off_costs.sum(axis=-1)),
+        "case_investments": once(over_cases(cases.one_off_costs)),
         "avoided_offence_damage": recurring(offence_per_year, horizon),
         "avoided_police_effort": recurring(police_per_year, horizon),
         "avoided_detention_days": recurring(detention_per_year, horizon),
         "avoided_benefit_costs": recurring(work_per_year, work_years),
         "avoided_benefit_costs_once": once(work_once),
     }
+
+
+class _Resample:
+    """The draws of a bootstrap: ``index`` ``(draws, n)`` holds the cases drawn.
+
+    They depend on the seed, the number of draws and n only, so cohorts of the same size
+    share them (:func:`_resample`); ``counts`` is computed once for all of those.
+    """
+
+    def __init__(self, index: np.ndarray) -> None:
+        index.flags.writeable = False
+        self.index = index
+        self.shape: tuple[int, ...] = index.shape[:-1]
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """How often each case is in each draw, ``(draws, n)``."""
+        draws, n = self.index.shape
+        flat = (self.index + n * np.arange(draws)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=draws * n).reshape(draws, n).astype(float)
+        counts.flags.writeable = False
+        return counts
+
+    def sum(self, per_case: np.ndarray) -> np.ndarray:
+        """Σ of the terms ``per_case`` (shape ``(n,)``) over the cases of each draw.
+
+        Whole numbers (the offences, the work amounts rounded to 1 000, and in practice
+        the incidents and the euros) add up exactly in any order, so their sums are the
+        counts times the terms, one matrix product. Other terms are summed over the drawn
+        cases draw by draw, in the order drawn (numpy's pairwise sum of each row, as
+        always, hence the same bits).
+        """
+        n = per_case.shape[-1]
+        finite = np.isfinite(per_case).all()
+        if finite and (per_case == np.trunc(per_case)).all() and np.abs(per_case).max() * n < 2**53:
+            return self.counts @ per_case
+        return per_case[self.index].sum(axis=-1)
+
+
+@lru_cache(maxsize=8)
+def _resample(seed: int, draws: int, n: int) -> _Resample:
+    """The draws for a seed; the last eight are kept (some 2 MB each at 10 000 draws)."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return _Resample(rng.integers(0, n, size=(draws, n)))
 
 
 @dataclass(frozen=True)
@@ -321,9 +446,13 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def _variant_ratios(
-    cases: _CaseArrays, cohort_size: int, params: MkbaParameters
+    cases: _CaseArrays,
+    cohort_size: int,
+    params: MkbaParameters | _ParameterBatch,
+    resample: _Resample | None = None,
 ) -> dict[Variant, np.ndarray]:
-    amounts = _line_amounts(cases, cohort_size, params)
+    """The ratio of both variants, over the batch axis of :func:`_line_amounts`."""
+    amounts = _line_amounts(cases, cohort_size, params, resample)
     cohort = {line: a.cohort for line, a in amounts.items()}
     out: dict[Variant, np.ndarray] = {}
     for variant in VARIANTS:
@@ -459,6 +588,9 @@ INTEGER_PARAMETERS: frozenset[str] = frozenset({"horizon_years", "work_years_cou
 
 _BREAK_EVEN_DECIMALS = 3
 _BISECTION_STEPS = 60
+#: Halvings per call of the core: each call evaluates the 2**depth − 1 midpoints the next
+#: ``depth`` halvings can reach.
+_BISECTION_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -477,15 +609,6 @@ def _current_value(params: MkbaParameters, parameter: str) -> float:
         override = params.attribution_override
         return params.attribution if override is None else override
     return float(getattr(params, parameter))
-
-
-def _with_value(params: MkbaParameters, parameter: str, value: float) -> MkbaParameters:
-    """``params`` with one parameter changed; ``attribution`` goes to the override."""
-    if parameter == "attribution":
-        return replace(params, attribution_override=float(value))
-    if parameter in INTEGER_PARAMETERS:
-        return replace(params, **{parameter: int(round(value))})
-    return replace(params, **{parameter: float(value)})
 
 
 def sensitivity(
@@ -514,56 +637,72 @@ def sensitivity(
     arrays = _CaseArrays.from_cases(cases)
     grids = SENSITIVITY_GRIDS if grids is None else grids
 
-    def ratios(parameter: str, value: float) -> dict[Variant, float]:
-        r = _variant_ratios(arrays, cohort_size, _with_value(params, parameter, value))
-        return {v: float(r[v]) for v in VARIANTS}
+    def ratios(grid: Mapping[str, Sequence[float]]) -> dict[Variant, list[float]]:
+        """Both variants' ratios at every value of ``grid``, in one call of the core."""
+        r = _variant_ratios(arrays, cohort_size, _ParameterBatch(params, grid))
+        return {v: r[v].tolist() for v in VARIANTS}
 
-    curves: dict[str, list[tuple[float, dict[Variant, float]]]] = {}
-    for parameter, grid in grids.items():
-        values = sorted({float(x) for x in grid} | {_current_value(params, parameter)})
-        curves[parameter] = [(x, ratios(parameter, x)) for x in values]
+    values = {
+        parameter: sorted({float(x) for x in grid} | {_current_value(params, parameter)})
+        for parameter, grid in grids.items()
+    }
+    # Two calls of the core: attribution has a batch of its own, because without a
+    # configured override the cases' own Toerekening cannot be replaced in part of one.
+    curves: dict[str, dict[Variant, list[float]]] = {}
+    for batch in (
+        {p: xs for p, xs in values.items() if p != "attribution"},
+        {p: xs for p, xs in values.items() if p == "attribution"},
+    ):
+        if not batch:
+            continue
+        batch_ratios = ratios(batch)
+        start = 0
+        for parameter, xs in batch.items():
+            curves[parameter] = {v: batch_ratios[v][start : start + len(xs)] for v in VARIANTS}
+            start += len(xs)
 
     rows = [
-        SensitivityRow(variant, "sensitivity", parameter, x, r[variant])
+        SensitivityRow(variant, "sensitivity", parameter, x, r)
         for variant in VARIANTS
-        for parameter, curve in curves.items()
-        for x, r in curve
+        for parameter, xs in values.items()
+        for x, r in zip(xs, curves[parameter][variant], strict=True)
     ]
     for variant in VARIANTS:
-        for parameter, curve in curves.items():
+        for parameter, xs in values.items():
             if parameter in INTEGER_PARAMETERS:
                 continue
-            for value in _break_even_values(
-                [(x, r[variant]) for x, r in curve],
-                lambda x, p=parameter, v=variant: ratios(p, x)[v],
-            ):
-                rows.append(
-                    SensitivityRow(
-                        variant, "break_even", parameter, value, ratios(parameter, value)[variant]
-                    )
-                )
+
+            def ratios_at(at: Sequence[float], p: str = parameter, v: Variant = variant):
+                return ratios({p: at})[v]
+
+            curve = list(zip(xs, curves[parameter][variant], strict=True))
+            found = _break_even_values(curve, ratios_at)
+            if found:
+                rows += [
+                    SensitivityRow(variant, "break_even", parameter, value, r)
+                    for value, r in zip(found, ratios_at(found), strict=True)
+                ]
     return rows
 
 
 def _break_even_values(
-    curve: Sequence[tuple[float, float]], ratio_at: Callable[[float], float]
+    curve: Sequence[tuple[float, float]], ratios_at: Callable[[Sequence[float]], Sequence[float]]
 ) -> list[float]:
     """Values where the ratio crosses 1 between consecutive grid points (see
-    :func:`sensitivity` for the definition); at most one for a monotone ratio."""
+    :func:`sensitivity` for the definition); at most one for a monotone ratio.
+    ``ratios_at`` gives the ratio at each of a batch of values."""
     unit = 10.0**-_BREAK_EVEN_DECIMALS
     low_end, high_end = curve[0][0], curve[-1][0]
+
+    def ratio_at(x: float) -> float:
+        return ratios_at([x])[0]
+
     found: list[float] = []
     for (x0, r0), (x1, r1) in zip(curve, curve[1:], strict=False):
         even0, even1 = r0 >= 1.0, r1 >= 1.0
         if even0 == even1 or math.isnan(r0) or math.isnan(r1):
             continue
-        lo, hi = x0, x1  # invariant: (ratio_at(lo) >= 1) == even0, likewise hi
-        for _ in range(_BISECTION_STEPS):
-            mid = (lo + hi) / 2.0
-            if (ratio_at(mid) >= 1.0) == even0:
-                lo = mid
-            else:
-                hi = mid
+        lo, hi = _bisect(x0, x1, even0, ratios_at)
         # Snap to the 0.001 grid on the breaking-even side, nudging past binary noise.
         if even1:  # ratio rises through 1: smallest value with ratio >= 1
             value = math.ceil(round(hi / unit, 6)) * unit
@@ -575,6 +714,44 @@ def _break_even_values(
                 value -= unit
         found.append(round(min(max(value, low_end), high_end), _BREAK_EVEN_DECIMALS))
     return found
+
+
+def _bisect(
+    lo: float,
+    hi: float,
+    even_at_lo: bool,
+    ratios_at: Callable[[Sequence[float]], Sequence[float]],
+) -> tuple[float, float]:
+    """``lo, hi`` after ``_BISECTION_STEPS`` halvings of ``[lo, hi]``, keeping
+    ``(ratio >= 1) == even_at_lo`` at ``lo`` and the opposite at ``hi``.
+
+    Rather than one call of the core per halving, each call evaluates every midpoint
+    the next ``_BISECTION_DEPTH`` halvings can reach (a binary tree of them, computed
+    with the same ``(lo + hi) / 2``), and the halvings then walk down the tree: the
+    same midpoints and comparisons, hence the same ``lo, hi``, as halving one by one.
+    """
+    remaining = _BISECTION_STEPS
+    while remaining > 0:
+        depth = min(_BISECTION_DEPTH, remaining)
+        levels: list[np.ndarray] = []  # level l: the midpoints of the 2**l intervals
+        bounds = np.array([lo, hi])
+        for _ in range(depth):
+            mids = (bounds[:-1] + bounds[1:]) / 2.0
+            levels.append(mids)
+            merged = np.empty(bounds.size + mids.size)
+            merged[0::2], merged[1::2] = bounds, mids
+            bounds = merged
+        ratios = ratios_at(np.concatenate(levels))
+        start, i = 0, 0  # i: the interval of the current level that [lo, hi] is
+        for mids in levels:
+            mid = float(mids[i])
+            if (ratios[start + i] >= 1.0) == even_at_lo:
+                lo, i = mid, 2 * i + 1
+            else:
+                hi, i = mid, 2 * i
+            start += mids.size
+        remaining -= depth
+    return lo, hi
 
 
 # ------------------------------------------------------------------------- bootstrap
@@ -605,14 +782,13 @@ def bootstrap(
     depends on them is recomputed (offences, police incidents, work, case spending);
     the salary, the detention days (a parameter) and ``f = N / n`` stay fixed. All
     draws go through the core at once as a ``draws × n`` index matrix. Deterministic
-    for a seed.
+    for a seed (and the same draws for every cohort of the same n).
     """
     if draws < 1:
         raise ValueError("draws must be >= 1")
     arrays = _CaseArrays.from_cases(cases)
-    rng = np.random.Generator(np.random.PCG64(seed))
-    index = rng.integers(0, arrays.sample_size, size=(draws, arrays.sample_size))
-    ratios = _variant_ratios(arrays.take(index), cohort_size, params)
+    resample = _resample(seed, draws, arrays.sample_size)
+    ratios = _variant_ratios(arrays, cohort_size, params, resample)
     out: list[RatioInterval] = []
     for variant in VARIANTS:
         p05, p50, p95 = np.nanpercentile(ratios[variant], [5.0, 50.0, 95.0])

@@ -7,6 +7,7 @@ work that did not last in case 10, and one-off spending of 4 000 in total.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -19,6 +20,9 @@ from nazorg.mkba import (
     InterviewedCase,
     MkbaParameters,
     Summary,
+    _CaseArrays,
+    _resample,
+    _variant_ratios,
     bootstrap,
     compute_lines,
     round_half_away_from_zero,
@@ -358,3 +362,142 @@ def test_round_half_away_from_zero(x: float, unit: float, expected: float) -> No
 def test_round_half_away_from_zero_arrays() -> None:
     out = round_half_away_from_zero(np.array([0.5, 1.5, 2.5, -0.5]))
     assert out.tolist() == [1.0, 2.0, 3.0, -1.0]
+
+
+# ------------------------------------------- batched evaluation == one value at a time
+
+# The sensitivity, the break-even search and the bootstrap evaluate many parameter values
+# or resamples in one call of the core. These tests pin that to the plain computation,
+# one value (one resample) at a time through compute_lines and summarise, to the bit.
+
+
+def varied_cases() -> list[InterviewedCase]:
+    """The demo cases plus fractions (incidents, euros with cents) and a case without
+    ``Toerekening``: whole and non-whole terms take different ways through a sum."""
+    cases = demo_cases()
+    cases[0] = replace(cases[0], police_incidents_per_year=2.5, one_off_costs=249.99)
+    cases[6] = replace(cases[6], police_incidents_per_year=5.3)
+    cases.append(InterviewedCase(offences=1, benefit_months_per_year=6.0, one_off_costs=120.5))
+    return cases
+
+
+def one_ratio(cases: list[InterviewedCase], params: MkbaParameters, variant: str) -> float:
+    lines = compute_lines(cases, N, params)
+    return next(
+        s for s in summarise(lines, N, len(cases)) if s.variant == variant
+    ).benefit_cost_ratio
+
+
+def with_value(params: MkbaParameters, parameter: str, value: float) -> MkbaParameters:
+    """One sensitivity point: ``attribution`` overrides every case, whole years round."""
+    if parameter == "attribution":
+        return replace(params, attribution_override=float(value))
+    if parameter in INTEGER_PARAMETERS:
+        return replace(params, **{parameter: int(round(value))})
+    return replace(params, **{parameter: float(value)})
+
+
+def break_even_one_at_a_time(curve, ratio_at) -> list[float]:
+    """The break-even search, one ratio at a time: 60 halvings between the grid points
+    where the ratio crosses 1, then the 0.001 grid on the side that breaks even."""
+    unit = 0.001
+    low_end, high_end = curve[0][0], curve[-1][0]
+    found = []
+    for (x0, r0), (x1, r1) in zip(curve, curve[1:], strict=False):
+        even0, even1 = r0 >= 1.0, r1 >= 1.0
+        if even0 == even1 or np.isnan(r0) or np.isnan(r1):
+            continue
+        lo, hi = x0, x1
+        for _ in range(60):
+            mid = (lo + hi) / 2.0
+            if (ratio_at(mid) >= 1.0) == even0:
+                lo = mid
+            else:
+                hi = mid
+        if even1:
+            value = math.ceil(round(hi / unit, 6)) * unit
+            while ratio_at(value) < 1.0 and value < high_end:
+                value += unit
+        else:
+            value = math.floor(round(lo / unit, 6)) * unit
+            while ratio_at(value) < 1.0 and value > low_end:
+                value -= unit
+        found.append(round(min(max(value, low_end), high_end), 3))
+    return found
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        MkbaParameters(),
+        MkbaParameters(work_years_counted=0),
+        MkbaParameters(work_years_counted=0, discount_rate=0.0225, attribution_override=0.75),
+    ],
+    ids=["defaults", "no-lasting-work", "discounted-override"],
+)
+def test_batched_sensitivity_equals_one_value_at_a_time(params: MkbaParameters) -> None:
+    cases = varied_cases()
+    rows = sensitivity(cases, N, params)
+    points = [r for r in rows if r.kind == "sensitivity"]
+    for r in points:
+        expected = one_ratio(cases, with_value(params, r.parameter, r.value), r.variant)
+        assert r.benefit_cost_ratio == expected, r  # exact, not approx
+
+    expected_breaks = []
+    for variant in "AB":
+        for parameter in SENSITIVITY_GRIDS:
+            if parameter in INTEGER_PARAMETERS:
+                continue
+            curve = [
+                (r.value, r.benefit_cost_ratio)
+                for r in points
+                if r.variant == variant and r.parameter == parameter
+            ]
+
+            def ratio_at(x: float, p: str = parameter, v: str = variant) -> float:
+                return one_ratio(cases, with_value(params, p, x), v)
+
+            expected_breaks += [
+                (variant, parameter, value, ratio_at(value))
+                for value in break_even_one_at_a_time(curve, ratio_at)
+            ]
+    breaks = [
+        (r.variant, r.parameter, r.value, r.benefit_cost_ratio)
+        for r in rows
+        if r.kind == "break_even"
+    ]
+    assert breaks == expected_breaks
+    assert breaks  # every parameter set crosses 1 somewhere, so the search is pinned
+
+
+def test_bootstrap_equals_one_resample_at_a_time() -> None:
+    cases, params, draws, seed = varied_cases(), MkbaParameters(), 400, 7
+    # Incidents whose sum depends on the order of the additions.
+    cases = [
+        replace(c, police_incidents_per_year=x)
+        for c, x in zip(
+            cases, [0.1, 0.2, 0.7, 2.3, 5.3, 0.3, 1.1, 3.7, 0.9, 4.1, 2.2, 0.6, 7.7], strict=True
+        )
+    ]
+    rng = np.random.Generator(np.random.PCG64(seed))
+    index = rng.integers(0, len(cases), size=(draws, len(cases)))
+    one_by_one = {
+        v: np.array([one_ratio([cases[i] for i in draw], params, v) for draw in index])
+        for v in "AB"
+    }
+    # Every draw's ratio, to the bit (the percentiles below look at a few draws only).
+    batched = _variant_ratios(
+        _CaseArrays.from_cases(cases), N, params, _resample(seed, draws, len(cases))
+    )
+    for v in "AB":
+        assert batched[v].tolist() == one_by_one[v].tolist()
+    for interval in bootstrap(cases, N, params, draws=draws, seed=seed):
+        p05, p50, p95 = np.nanpercentile(one_by_one[interval.variant], [5.0, 50.0, 95.0])
+        assert (interval.ratio_p05, interval.ratio_p50, interval.ratio_p95) == (p05, p50, p95)
+
+
+def test_sensitivity_checks_grid_values_like_the_parameters() -> None:
+    with pytest.raises(ValueError, match="observation_years"):
+        sensitivity(demo_cases(), N, MkbaParameters(), grids={"observation_years": (0.0, 2.0)})
+    with pytest.raises(ValueError, match="discount_rate"):
+        sensitivity(demo_cases(), N, MkbaParameters(), grids={"discount_rate": (-1.0, 0.0)})
