@@ -199,7 +199,9 @@ def validate_update(
     )
 
 
-def validate_table(con: duckdb.DuckDBPyConnection, model: type[TableModel], log) -> dg.AssetCheckResult:
+def validate_table(
+    con: duckdb.DuckDBPyConnection, model: type[TableModel], log
+) -> dg.AssetCheckResult:
     """:func:`validate_frame` on the table as it stands in the work file."""
     table = model.table()
     if not table_exists(con, table):

@@ -11,7 +11,6 @@ The cost-benefit analysis (MKBA) of the nazorg-plus cohorts is a second step: it
 assumptions are run configuration (:class:`MkbaConfig`).
 """
 
-
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -286,9 +285,7 @@ KPI_TABLES: tuple[KpiTable, ...] = (
 
 
 def _kpi_check_specs() -> list[dg.AssetCheckSpec]:
-    return check_specs(
-        [t.model for t in KPI_TABLES], [c for t in KPI_TABLES for c in t.checks]
-    )
+    return check_specs([t.model for t in KPI_TABLES], [c for t in KPI_TABLES for c in t.checks])
 
 
 @dg.multi_asset(
@@ -456,7 +453,9 @@ def cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: N
     params = config.to_parameters()
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, nazorg.key(context.log))
-        sizes = con.execute(COHORT_SIZES).fetchall() if table_exists(con, "kpi.reach_funnel") else []
+        sizes = (
+            con.execute(COHORT_SIZES).fetchall() if table_exists(con, "kpi.reach_funnel") else []
+        )
         inputs = step.inputs(
             ["staging.cohort_sample"], extra=f"{builds.config_text(config)}\n{sizes}"
         )
@@ -489,4 +488,6 @@ def cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: N
             result = validate_frame(model, frame, context.log)
             replace_table(con, model, frame)
             checks = [SIZES_MATCH_FUNNEL] if model is CohortBenefitSummary else []
-            yield from step.built_table(model, inputs, result, checks, metadata={"parameters": used})
+            yield from step.built_table(
+                model, inputs, result, checks, metadata={"parameters": used}
+            )

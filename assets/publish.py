@@ -15,7 +15,9 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     published."""
 
     @dg.asset(key=dg.AssetKey(["warehouse", "published"]), group_name="publish", deps=upstream)
-    def published(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse) -> dg.MaterializeResult:
+    def published(
+        context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
+    ) -> dg.MaterializeResult:
         """The published warehouse file analysts open (``NAZORG_WAREHOUSE``)."""
         settings = nazorg.settings()
         work = nazorg.work_file(context.run.run_id)

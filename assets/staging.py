@@ -115,9 +115,7 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             if persons is None:
                 episodes = det.build_episodes(justid.rows, dpan.rows)
             else:
-                episodes = det.build_episodes(
-                    justid.rows_of(persons), dpan.rows_of(persons)
-                )
+                episodes = det.build_episodes(justid.rows_of(persons), dpan.rows_of(persons))
             placed, warnings = det.place_episodes(episodes)
         frame = _model_frame(Detentions, placed)
         new_warnings = _placement_warnings(warnings)
@@ -189,9 +187,11 @@ def _placement_warnings_of_others(con, justid, dpan, persons: pl.Series) -> pl.D
         ]
         or [pl.DataFrame(schema={"file": pl.Utf8, "row_number": pl.Int64})]
     )
-    return previous.join(rebuilt, on=["file", "row_number"], how="anti").select(
-        list(QUALITY_SCHEMA)
-    ).cast(QUALITY_SCHEMA)
+    return (
+        previous.join(rebuilt, on=["file", "row_number"], how="anti")
+        .select(list(QUALITY_SCHEMA))
+        .cast(QUALITY_SCHEMA)
+    )
 
 
 def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
@@ -299,9 +299,7 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             if builds.previous_fixed_inputs(con, "staging.screenings") == fixed
             else None
         )
-        result = _ingest(
-            nazorg, screening_source.SCREENING, screening_source.parse_screening, key
-        )
+        result = _ingest(nazorg, screening_source.SCREENING, screening_source.parse_screening, key)
         if persons is None:
             episodes = con.sql(
                 "SELECT episode_id, person_key, admission_date FROM staging.detentions"

@@ -73,7 +73,9 @@ def measure(
     start = time.perf_counter()
     # The job logs a lot: stderr goes to a file, a pipe would fill up and stall the job.
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(
+            command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log
+        )
         root = psutil.Process(process.pid)
         peak, tree, samples = 0, [root], 0
         while process.poll() is None:
@@ -234,7 +236,13 @@ def profile(size: float, seed: int, data_dir: Path, out: Path) -> list[Path]:
         "DAGSTER_HOME": str(home),
     }
     bin_dir = Path(sys.executable).parent
-    subprocess.run([bin_dir / "dagster", "instance", "migrate"], env=env, cwd=REPO, capture_output=True, check=True)
+    subprocess.run(
+        [bin_dir / "dagster", "instance", "migrate"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
     written = []
     try:
         for name in ("full", "incremental"):
@@ -254,9 +262,7 @@ def profile(size: float, seed: int, data_dir: Path, out: Path) -> list[Path]:
     return written
 
 
-def run(
-    size: float, seed: int, data_dir: Path, repeat: int = 1
-) -> dict[str, list[Measurement]]:
+def run(size: float, seed: int, data_dir: Path, repeat: int = 1) -> dict[str, list[Measurement]]:
     """``repeat`` rounds on the same input; per measurement every round's result."""
     raw = ensure_data(data_dir, size, seed)
     rounds: dict[str, list[Measurement]] = {name: [] for name in LABELS}
@@ -284,9 +290,7 @@ def _agreement(baseline_xlsx: Path, warehouse: Path) -> float:
 
 def volumes(raw: Path) -> dict[str, str]:
     def rows_of(folder: str) -> int:
-        return sum(
-            sum(1 for _ in p.open("rb")) - 1 for p in (raw / folder).rglob("*.csv")
-        )
+        return sum(sum(1 for _ in p.open("rb")) - 1 for p in (raw / folder).rglob("*.csv"))
 
     def count(folder: str, pattern: str) -> int:
         return len(list((raw / folder).rglob(pattern)))
@@ -308,7 +312,9 @@ def _status(ok: bool) -> str:
 
 def report(rounds: dict[str, list[Measurement]], size: float, raw: Path, command: str) -> str:
     chosen = {name: median(ms) for name, ms in rounds.items()}
-    floor, full, incremental, baseline = (chosen[n] for n in ("floor", "full", "incremental", "baseline"))
+    floor, full, incremental, baseline = (
+        chosen[n] for n in ("floor", "full", "incremental", "baseline")
+    )
     ratio = baseline.wall_seconds / full.wall_seconds if full.wall_seconds else 0.0
     work_ratio = (
         baseline.wall_seconds / (full.wall_seconds - floor.wall_seconds)

@@ -303,9 +303,7 @@ def read_workbook(path: Path, columns: dict) -> pd.DataFrame:
                     len(values) > first_field and _is_total(values[first_field])
                 ):
                     continue
-                picked = [
-                    cell_text(values[i]) if i < len(values) else None for i in positions
-                ]
+                picked = [cell_text(values[i]) if i < len(values) else None for i in positions]
                 records.append([*picked, sheet.title, number])
             frames.append(pd.DataFrame(records, columns=[*positions.values(), "sheet", "row"]))
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: the file is skipped
@@ -412,7 +410,9 @@ def choice_column(texts: pd.Series, choices: tuple[str, ...]) -> pd.Series:
     """The choice as the spec spells it (case and repeated spaces do not matter); NaN
     where the text is none of them."""
     lookup = {re.sub(r"\s+", " ", c.lower()): c for c in choices}
-    spelled = {t: lookup.get(re.sub(r"\s+", " ", t.strip().lower())) for t in texts.dropna().unique()}
+    spelled = {
+        t: lookup.get(re.sub(r"\s+", " ", t.strip().lower())) for t in texts.dropna().unique()
+    }
     return texts.map(spelled).astype("str")
 
 
@@ -567,9 +567,9 @@ def dpan_episodes(raw: Path) -> pd.DataFrame:
     episodes = r.groupby(key).size().rename("rows").to_frame()
     episodes["release_date"] = released["departure_date"].max()
     latest = r.groupby(key)["municipality"].last()  # last non-empty
-    episodes["municipality_raw"] = released["municipality"].last().reindex(
-        episodes.index
-    ).fillna(latest)
+    episodes["municipality_raw"] = (
+        released["municipality"].last().reindex(episodes.index).fillna(latest)
+    )
     return episodes.drop(columns="rows").reset_index()
 
 
@@ -650,9 +650,9 @@ def caseload(raw: Path, ref: pd.DataFrame) -> pd.DataFrame:
     cases = cases.sort_values(["region", "case_key", "file"], kind="stable")
     cases = cases.drop_duplicates(["region", "case_key"], keep="last").copy()
     text = cases["municipality"]
-    on_purpose = text.isna() | text.str.lower().str.replace(
-        r"[^a-z0-9à-ÿ]", "", regex=True
-    ).isin(OVERIG_TEXTS)
+    on_purpose = text.isna() | text.str.lower().str.replace(r"[^a-z0-9à-ÿ]", "", regex=True).isin(
+        OVERIG_TEXTS
+    )
     place = resolve(text.where(~on_purpose), cases["registration_date"], ref)
     overig = on_purpose | place["municipality_code"].isna() | (place["region"] != cases["region"])
     cases["municipality_code"] = place["municipality_code"].where(~overig, OVERIG)

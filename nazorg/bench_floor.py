@@ -10,7 +10,6 @@ writes of every step, materialisation and check. Whatever the real run takes bey
 is the pipeline's own work.
 """
 
-
 import dagster as dg
 
 import pipelines

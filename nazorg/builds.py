@@ -85,7 +85,10 @@ def files_fingerprint(raw_dir: Path, folders: Iterable[str]) -> str:
         # hashlib releases the GIL: a few threads hash a few files at once.
         with stage("fingerprints"), ThreadPoolExecutor(READ_THREADS) as pool:
             signatures = list(pool.map(_signature, files))
-        for path, signature in [*zip(files, signatures, strict=True), *((p, "ignored") for p in ignored)]:
+        for path, signature in [
+            *zip(files, signatures, strict=True),
+            *((p, "ignored") for p in ignored),
+        ]:
             digest.update(f"{path.relative_to(raw_dir).as_posix()}\0{signature}\n".encode())
     return digest.hexdigest()
 

@@ -411,7 +411,9 @@ def _csv_table(
     # A totals row ("Totaal", as in the workbooks) is not data: its first cell says so.
     first = f"c{min(positions)}" if positions else None
     if first is not None and min(positions) == 0:
-        is_total = pl.col(first).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
+        is_total = (
+            pl.col(first).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
+        )
         frame = frame.filter(~is_total.fill_null(False))
     selected = frame.select(
         [pl.col(f"c{i}").alias(name) for i, name in positions.items()] + ["source_row", *keep]
@@ -616,7 +618,10 @@ def _read_sheets(
         # Empty cells (and cells of only spaces) are NULL here: a row of NULLs is empty.
         non_empty = pl.any_horizontal([pl.col(c).is_not_null() for c in value_cols])
         is_total = (
-            pl.col(value_cols[0]).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
+            pl.col(value_cols[0])
+            .str.strip_chars_start()
+            .str.to_lowercase()
+            .str.starts_with("totaal")
             | pl.col(first_col).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
         ).fill_null(False)
         body = (
@@ -810,9 +815,11 @@ def _type_by_distinct(raw: pl.Series, column: Column, key: str | None) -> _Typed
         missing = pl.Series([True] * raw.len(), dtype=pl.Boolean)
         bad = pl.Series([False] * raw.len(), dtype=pl.Boolean)
     if at_null is not None:
-        value = value.to_frame("v").select(
-            pl.when(missing).then(pl.lit(at_null)).otherwise(pl.col("v"))
-        ).to_series()
+        value = (
+            value.to_frame("v")
+            .select(pl.when(missing).then(pl.lit(at_null)).otherwise(pl.col("v")))
+            .to_series()
+        )
     return _Typed(value.alias(name), bad if bad_expr is not None else None, missing)
 
 
@@ -866,7 +873,9 @@ def apply_columns(
                 typed_values.append(_constant_for_missing(column, frame.height).alias(out_name))
                 if column.required:
                     always = pl.Series([True] * frame.height, dtype=pl.Boolean)
-                    checks.append((column.header, "required", "verplicht veld is leeg", always, None))
+                    checks.append(
+                        (column.header, "required", "verplicht veld is leeg", always, None)
+                    )
                 continue
             if column.kind == "text":
                 typed_values.append(pl.col(column.field).alias(out_name))
@@ -877,9 +886,7 @@ def apply_columns(
                 typed_values.append(result.value.alias(out_name))
                 missing, bad = result.missing, result.bad
             if column.required:
-                checks.append(
-                    (column.header, "required", "verplicht veld is leeg", missing, None)
-                )
+                checks.append((column.header, "required", "verplicht veld is leeg", missing, None))
             if bad is not None:
                 _, _, rule, problem = typed_column(column)
                 show = None if column.sensitive else column.field
@@ -893,7 +900,10 @@ def apply_columns(
         rule_list = list(rules)
         rule_names = [f"_rule{i}" for i in range(len(rule_list))]
         typed = typed.with_columns(
-            [r.broken().fill_null(False).alias(n) for r, n in zip(rule_list, rule_names, strict=True)]
+            [
+                r.broken().fill_null(False).alias(n)
+                for r, n in zip(rule_list, rule_names, strict=True)
+            ]
         )
         # Count every flag in one pass and filter only the ones that fire: most files
         # have no or few problems, and a filter per check costs more than the check.
@@ -907,7 +917,11 @@ def apply_columns(
             if not counts[i]:
                 continue
             hit = text_for_messages.filter(typed.get_column(flag_names[i]))
-            text = pl.format("'{}' " + problem, pl.col(show).str.strip_chars()) if show else pl.lit(problem)
+            text = (
+                pl.format("'{}' " + problem, pl.col(show).str.strip_chars())
+                if show
+                else pl.lit(problem)
+            )
             problems.append(
                 hit.select(
                     FILE,
@@ -1152,7 +1166,9 @@ def ingest_source(
     for order, (path, label, digest) in enumerate(zip(files, labels, digests, strict=True)):
         if isinstance(digest, OSError):
             # Gone since discovery (moved while the run started) or not readable.
-            failures[order] = f"{label}: het bestand kon niet geopend worden ({type(digest).__name__})"
+            failures[order] = (
+                f"{label}: het bestand kon niet geopend worden ({type(digest).__name__})"
+            )
             continue
         entries[order]["sha256"] = digest
         if digest in seen:
@@ -1198,7 +1214,9 @@ def ingest_source(
     for order, entry in enumerate(entries):
         label = labels[order]
         if entry["status"] == "duplicate":
-            log.append(f"{spec.name}: {label} duplicate (zelfde inhoud als {seen[entry['sha256']]})")
+            log.append(
+                f"{spec.name}: {label} duplicate (zelfde inhoud als {seen[entry['sha256']]})"
+            )
         elif entry["status"] == "failed":
             log.append(f"{spec.name}: {label} failed: {entry['error']}")
         elif entry["status"] == "loaded":
@@ -1233,7 +1251,9 @@ def _read_all(candidates: list[_Candidate], spec: SourceSpec) -> list[RawTable |
     releases the GIL while it parses a sheet)."""
     tables: dict[int, RawTable | FileProblem] = {}
     csvs = [c for c in candidates if c.path.suffix.lower() == ".csv"]
-    for candidate, table in zip(csvs, read_csvs([(c.path, c.label) for c in csvs], spec), strict=True):
+    for candidate, table in zip(
+        csvs, read_csvs([(c.path, c.label) for c in csvs], spec), strict=True
+    ):
         tables[candidate.order] = table
     others = [c for c in candidates if c.path.suffix.lower() != ".csv"]
     with ThreadPoolExecutor(READ_THREADS) as pool:

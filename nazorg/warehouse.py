@@ -95,9 +95,7 @@ def replace_rows_of_persons(
     with stage("load"):
         con.execute("BEGIN")
         try:
-            con.execute(
-                f"DELETE FROM {table} WHERE person_key IN (SELECT person_key FROM changed)"
-            )
+            con.execute(f"DELETE FROM {table} WHERE person_key IN (SELECT person_key FROM changed)")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
             con.execute("COMMIT")
         except Exception:

@@ -27,7 +27,11 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
         executor_def=dg.in_process_executor,
     )
     return dg.Definitions(
-        assets=[*layer_assets, build_publish_asset(table_keys), *dg.load_assets_from_modules([reports])],
+        assets=[
+            *layer_assets,
+            build_publish_asset(table_keys),
+            *dg.load_assets_from_modules([reports]),
+        ],
         jobs=[nightly],
         schedules=[nightly_schedule],
         sensors=[raw_exports_sensor],

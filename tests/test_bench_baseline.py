@@ -38,7 +38,9 @@ def test_municipality_codes_are_one_code_however_written():
 def test_municipality_is_resolved_at_the_event_date():
     ref = baseline.load_reference()
     texts = pd.Series(["Bussum", "Bussum", "GM0381", "Bergen", "Laren (NH)", "Helden", "x"])
-    dates = pd.Series(pd.to_datetime(["2013-06-01", "2017-06-01", "2016-01-01"] + ["2012-01-01"] * 4))
+    dates = pd.Series(
+        pd.to_datetime(["2013-06-01", "2017-06-01", "2016-01-01"] + ["2012-01-01"] * 4)
+    )
     placed = baseline.resolve(texts, dates, ref)
     codes = placed["municipality_code"].tolist()
     # Hand-written expectations, independent of the reference table.
@@ -50,8 +52,19 @@ def test_municipality_is_resolved_at_the_event_date():
 
 def test_dates_in_every_form_the_exports_use():
     texts = pd.Series(
-        ["05-02-2013", "5-2-2013", "05/02/2013", "2013-02-05", "2013-02-05 10:30:00",
-         "05-02-2013 10:30", "41310", "31-02-2013", "2013/02/05", "morgen", None],
+        [
+            "05-02-2013",
+            "5-2-2013",
+            "05/02/2013",
+            "2013-02-05",
+            "2013-02-05 10:30:00",
+            "05-02-2013 10:30",
+            "41310",
+            "31-02-2013",
+            "2013/02/05",
+            "morgen",
+            None,
+        ],
         dtype="str",
     )
     parsed = baseline.parse_dates(texts)
@@ -125,8 +138,23 @@ def valid_bsns(n: int, start: int = 100_000_000) -> list[str]:
 
 def _justid_line(nr, kind, date, bsn, code, name, admission, release="", birth="01-01-1980"):
     return ";".join(
-        [nr, kind, date, bsn, "Jansen", "J.", birth, "M", code, name, "PI Roermond",
-         admission, "", release, "Gevangenisstraf"]
+        [
+            nr,
+            kind,
+            date,
+            bsn,
+            "Jansen",
+            "J.",
+            birth,
+            "M",
+            code,
+            name,
+            "PI Roermond",
+            admission,
+            "",
+            release,
+            "Gevangenisstraf",
+        ]
     )
 
 
@@ -152,46 +180,157 @@ def write_edge_cases(raw: Path) -> None:
     lines = [
         JUSTID_HEADER,
         # P0: release without a place takes the admission's; a later release that year wins.
-        _justid_line("J1", "Begin detentie", "05-01-2019", p[0], "GM0957", "Roermond", "05-01-2019"),
-        _justid_line("J2", "Einde detentie", "01-03-2019", p[0], "", "", "05-01-2019", "01-03-2019"),
+        _justid_line(
+            "J1", "Begin detentie", "05-01-2019", p[0], "GM0957", "Roermond", "05-01-2019"
+        ),
+        _justid_line(
+            "J2", "Einde detentie", "01-03-2019", p[0], "", "", "05-01-2019", "01-03-2019"
+        ),
         _justid_line("J3", "Insluiting", "01-05-2019", p[0], "", "", "01-05-2019"),
-        _justid_line("J4", "Ontslag", "01-09-2019", p[0], "988", "Weert", "01-05-2019", "01-09-2019"),
+        _justid_line(
+            "J4", "Ontslag", "01-09-2019", p[0], "988", "Weert", "01-05-2019", "01-09-2019"
+        ),
         # P1: old vocabulary, name only; P2: code without GM, in another region.
-        _justid_line("J5", "ONTSLAG", "02-02-2020", p[1], "", "Gemeente Roermond", "01-01-2020", "2-2-2020"),
-        _justid_line("J6", "Einde detentie", "2019-06-01", p[2], "0402", "", "2019-01-01", "2019-06-01"),
+        _justid_line(
+            "J5", "ONTSLAG", "02-02-2020", p[1], "", "Gemeente Roermond", "01-01-2020", "2-2-2020"
+        ),
+        _justid_line(
+            "J6", "Einde detentie", "2019-06-01", p[2], "0402", "", "2019-01-01", "2019-06-01"
+        ),
         # Mergers at the release date; ambiguous, unknown and out-of-region places.
-        _justid_line("J7", "Einde detentie", "01-06-2015", p[3], "", "Bussum", "01-01-2015", "01-06-2015"),
-        _justid_line("J8", "Einde detentie", "01-06-2017", p[4], "", "BUSSUM", "01-01-2017", "01-06-2017"),
-        _justid_line("J9", "Einde detentie", "01-06-2019", p[5], "", "Bergen", "01-01-2019", "01-06-2019"),
-        _justid_line("J10", "Einde detentie", "01-06-2019", p[6], "GM0363", "Amsterdam", "01-01-2019", "01-06-2019"),
-        _justid_line("J11", "Einde detentie", "01-06-2019", p[7], "GM9999", "", "01-01-2019", "01-06-2019"),
-        _justid_line("J12", "Einde detentie", "01-05-2022", p[8], "", "Weesp", "01-01-2022", "01-05-2022"),
-        _justid_line("J13", "Einde detentie", "01-03-2022", p[9], "", "Weesp", "01-01-2022", "01-03-2022"),
-        _justid_line("J14", "Einde detentie", "01-06-2012", p[10], "", "Meerlo-Wanssum", "01-01-2012", "01-06-2012"),
-        _justid_line("J15", "Einde detentie", "01-06-2012", p[11], "", "Helden", "01-01-2012", "01-06-2012"),
+        _justid_line(
+            "J7", "Einde detentie", "01-06-2015", p[3], "", "Bussum", "01-01-2015", "01-06-2015"
+        ),
+        _justid_line(
+            "J8", "Einde detentie", "01-06-2017", p[4], "", "BUSSUM", "01-01-2017", "01-06-2017"
+        ),
+        _justid_line(
+            "J9", "Einde detentie", "01-06-2019", p[5], "", "Bergen", "01-01-2019", "01-06-2019"
+        ),
+        _justid_line(
+            "J10",
+            "Einde detentie",
+            "01-06-2019",
+            p[6],
+            "GM0363",
+            "Amsterdam",
+            "01-01-2019",
+            "01-06-2019",
+        ),
+        _justid_line(
+            "J11", "Einde detentie", "01-06-2019", p[7], "GM9999", "", "01-01-2019", "01-06-2019"
+        ),
+        _justid_line(
+            "J12", "Einde detentie", "01-05-2022", p[8], "", "Weesp", "01-01-2022", "01-05-2022"
+        ),
+        _justid_line(
+            "J13", "Einde detentie", "01-03-2022", p[9], "", "Weesp", "01-01-2022", "01-03-2022"
+        ),
+        _justid_line(
+            "J14",
+            "Einde detentie",
+            "01-06-2012",
+            p[10],
+            "",
+            "Meerlo-Wanssum",
+            "01-01-2012",
+            "01-06-2012",
+        ),
+        _justid_line(
+            "J15", "Einde detentie", "01-06-2012", p[11], "", "Helden", "01-01-2012", "01-06-2012"
+        ),
         # Leave and transfer never release, even with a Datum ontslag filled in.
-        _justid_line("J16", "Verlof", "01-04-2019", p[12], "GM0957", "", "01-01-2019", "01-04-2019"),
+        _justid_line(
+            "J16", "Verlof", "01-04-2019", p[12], "GM0957", "", "01-01-2019", "01-04-2019"
+        ),
         _justid_line("J17", "Overplaatsing", "01-04-2019", p[13], "GM0957", "", "01-01-2019"),
         # Two release notifications of one episode: the last one's place.
-        _justid_line("J18", "Einde detentie", "01-07-2019", p[14], "GM0957", "", "01-01-2019", "01-07-2019"),
-        _justid_line("J19", "Einde detentie", "03-07-2019", p[14], "GM0988", "", "01-01-2019", "02-07-2019"),
+        _justid_line(
+            "J18", "Einde detentie", "01-07-2019", p[14], "GM0957", "", "01-01-2019", "01-07-2019"
+        ),
+        _justid_line(
+            "J19", "Einde detentie", "03-07-2019", p[14], "GM0988", "", "01-01-2019", "02-07-2019"
+        ),
         # Date forms: timestamp, slashes, serial number.
-        _justid_line("J20", "Einde detentie", "01-08-2019 10:30", p[15], "GM1640", "", "01/01/2019", "01-08-2019 10:30"),
+        _justid_line(
+            "J20",
+            "Einde detentie",
+            "01-08-2019 10:30",
+            p[15],
+            "GM1640",
+            "",
+            "01/01/2019",
+            "01-08-2019 10:30",
+        ),
         _justid_line("J21", "Einde detentie", "43678", p[16], "GM1641", "", "43466", "43678"),
         # Broken rows: 11-proef, unknown kind, release before admission, no release date,
         # impossible birth dates, a date that does not exist, a required field empty.
-        _justid_line("X1", "Einde detentie", "01-06-2019", "123456789", "GM0957", "", "01-01-2019", "01-06-2019"),
-        _justid_line("X2", "Heroverweging", "01-06-2019", p[17], "GM0957", "", "01-01-2019", "01-06-2019"),
-        _justid_line("X3", "Einde detentie", "01-06-2019", p[18], "GM0957", "", "01-07-2019", "01-06-2019"),
+        _justid_line(
+            "X1",
+            "Einde detentie",
+            "01-06-2019",
+            "123456789",
+            "GM0957",
+            "",
+            "01-01-2019",
+            "01-06-2019",
+        ),
+        _justid_line(
+            "X2", "Heroverweging", "01-06-2019", p[17], "GM0957", "", "01-01-2019", "01-06-2019"
+        ),
+        _justid_line(
+            "X3", "Einde detentie", "01-06-2019", p[18], "GM0957", "", "01-07-2019", "01-06-2019"
+        ),
         _justid_line("X4", "Einde detentie", "01-06-2019", p[19], "GM0957", "", "01-01-2019", ""),
-        _justid_line("X5", "Einde detentie", "01-06-2019", p[20], "GM0957", "", "01-01-2019", "01-06-2019", "01-01-1850"),
-        _justid_line("X6", "Einde detentie", "01-06-2019", p[21], "GM0957", "", "01-01-2019", "01-06-2019", "01-02-2019"),
-        _justid_line("X7", "Einde detentie", "01-06-2019", p[22], "GM0957", "", "01-01-2019", "31-06-2019"),
+        _justid_line(
+            "X5",
+            "Einde detentie",
+            "01-06-2019",
+            p[20],
+            "GM0957",
+            "",
+            "01-01-2019",
+            "01-06-2019",
+            "01-01-1850",
+        ),
+        _justid_line(
+            "X6",
+            "Einde detentie",
+            "01-06-2019",
+            p[21],
+            "GM0957",
+            "",
+            "01-01-2019",
+            "01-06-2019",
+            "01-02-2019",
+        ),
+        _justid_line(
+            "X7", "Einde detentie", "01-06-2019", p[22], "GM0957", "", "01-01-2019", "31-06-2019"
+        ),
         _justid_line("X8", "Einde detentie", "", p[23], "GM0957", "", "01-01-2019", "01-06-2019"),
         # A BSN that lost its leading zero; a quoted cell with the separator; extra cells.
         _justid_line("J22", "Begin detentie", "01-01-2019", q[0], "GM0946", "", "01-01-2019"),
-        _justid_line("J24", "Einde detentie", "01-06-2019", str(int(q[0])), "", "", "01-01-2019", "01-06-2019"),
-        _justid_line("J23", "Einde detentie", "01-06-2019", p[25], "GM0988", '"Weert; centrum"', "01-01-2019", "01-06-2019") + ";extra;cells",
+        _justid_line(
+            "J24",
+            "Einde detentie",
+            "01-06-2019",
+            str(int(q[0])),
+            "",
+            "",
+            "01-01-2019",
+            "01-06-2019",
+        ),
+        _justid_line(
+            "J23",
+            "Einde detentie",
+            "01-06-2019",
+            p[25],
+            "GM0988",
+            '"Weert; centrum"',
+            "01-01-2019",
+            "01-06-2019",
+        )
+        + ";extra;cells",
         "Totaal;30",
     ]
     (justid / "a" / "export.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
@@ -214,8 +353,17 @@ def write_edge_cases(raw: Path) -> None:
 
     # DPAN: title row, transfers, an export that reappears closed, text dates, numbers.
     dpan_header = [
-        "DPAN-nr", "BSN", "Naam", "Geb. datum", "Gemeente", "PI", "Datum binnenkomst",
-        "Datum vertrek", "Reden vertrek", "Hulpvraag ID", "Toestemming",
+        "DPAN-nr",
+        "BSN",
+        "Naam",
+        "Geb. datum",
+        "Gemeente",
+        "PI",
+        "Datum binnenkomst",
+        "Datum vertrek",
+        "Reden vertrek",
+        "Hulpvraag ID",
+        "Toestemming",
     ]
     _workbook(
         raw / "dpan" / "dpan_2011.xlsx",
@@ -223,12 +371,84 @@ def write_edge_cases(raw: Path) -> None:
             "Export": [
                 ["DPAN export 2011"],
                 dpan_header,
-                ["D1", p[27], "X", d(1980, 1, 1), "Hilversum", "PI", d(2011, 1, 1), d(2011, 3, 1), "Overplaatsing", "Ja", "Nee"],
-                ["D2", p[27], "X", d(1980, 1, 1), None, "PI", d(2011, 1, 1), d(2011, 6, 1), "ontslag", None, None],
-                ["D3", int(p[28]), "X", "5-2-1975", "Gemeente Naarden", "PI", d(2011, 11, 1), None, None, None, None],
-                ["D4", p[29], "X", d(1980, 1, 1), "Huizen", "PI", "01-02-2011", "01-05-2011", None, None, None],
-                ["D5", p[30], "X", d(1980, 1, 1), "Huizen", "PI", d(2011, 2, 1), d(2011, 5, 1), "Ontslag", "Misschien", None],
-                ["D6", p[31], "X", d(1980, 1, 1), "Laren (NH)", "PI", d(2011, 2, 1), d(2011, 5, 1, 14, 30), "Ontslag", "Onbekend", "Ja"],
+                [
+                    "D1",
+                    p[27],
+                    "X",
+                    d(1980, 1, 1),
+                    "Hilversum",
+                    "PI",
+                    d(2011, 1, 1),
+                    d(2011, 3, 1),
+                    "Overplaatsing",
+                    "Ja",
+                    "Nee",
+                ],
+                [
+                    "D2",
+                    p[27],
+                    "X",
+                    d(1980, 1, 1),
+                    None,
+                    "PI",
+                    d(2011, 1, 1),
+                    d(2011, 6, 1),
+                    "ontslag",
+                    None,
+                    None,
+                ],
+                [
+                    "D3",
+                    int(p[28]),
+                    "X",
+                    "5-2-1975",
+                    "Gemeente Naarden",
+                    "PI",
+                    d(2011, 11, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+                [
+                    "D4",
+                    p[29],
+                    "X",
+                    d(1980, 1, 1),
+                    "Huizen",
+                    "PI",
+                    "01-02-2011",
+                    "01-05-2011",
+                    None,
+                    None,
+                    None,
+                ],
+                [
+                    "D5",
+                    p[30],
+                    "X",
+                    d(1980, 1, 1),
+                    "Huizen",
+                    "PI",
+                    d(2011, 2, 1),
+                    d(2011, 5, 1),
+                    "Ontslag",
+                    "Misschien",
+                    None,
+                ],
+                [
+                    "D6",
+                    p[31],
+                    "X",
+                    d(1980, 1, 1),
+                    "Laren (NH)",
+                    "PI",
+                    d(2011, 2, 1),
+                    d(2011, 5, 1, 14, 30),
+                    "Ontslag",
+                    "Onbekend",
+                    "Ja",
+                ],
                 ["Totaal", 6],
             ],
             "Toelichting": [["Geen kopregel hier"]],
@@ -241,33 +461,95 @@ def write_edge_cases(raw: Path) -> None:
                 ["DPAN export 2012"],
                 [],
                 dpan_header,
-                ["D3", p[28], "X", d(1975, 2, 5), "Bussum", "PI", d(2011, 11, 1), d(2012, 2, 1), "Ontslag", None, None],
+                [
+                    "D3",
+                    p[28],
+                    "X",
+                    d(1975, 2, 5),
+                    "Bussum",
+                    "PI",
+                    d(2011, 11, 1),
+                    d(2012, 2, 1),
+                    "Ontslag",
+                    None,
+                    None,
+                ],
                 # In both systems: JustID's release and place win.
-                ["D7", p[32], "X", d(1980, 1, 1), "Hilversum", "PI", d(2012, 12, 1), d(2019, 2, 1), "Ontslag", None, None],
+                [
+                    "D7",
+                    p[32],
+                    "X",
+                    d(1980, 1, 1),
+                    "Hilversum",
+                    "PI",
+                    d(2012, 12, 1),
+                    d(2019, 2, 1),
+                    "Ontslag",
+                    None,
+                    None,
+                ],
                 [],
-                ["D8", p[33], "X", d(1980, 1, 1), "Blaricum", "PI", d(2012, 3, 1), d(2012, 4, 1), "Ontslag", None, None],
+                [
+                    "D8",
+                    p[33],
+                    "X",
+                    d(1980, 1, 1),
+                    "Blaricum",
+                    "PI",
+                    d(2012, 3, 1),
+                    d(2012, 4, 1),
+                    "Ontslag",
+                    None,
+                    None,
+                ],
             ]
         },
     )
     both = [
         JUSTID_HEADER,
-        _justid_line("J40", "Einde detentie", "01-02-2019", p[32], "GM0957", "", "01-12-2012", "01-02-2019"),
+        _justid_line(
+            "J40", "Einde detentie", "01-02-2019", p[32], "GM0957", "", "01-12-2012", "01-02-2019"
+        ),
         _justid_line("J41", "Begin detentie", "01-03-2012", p[33], "GM0957", "", "01-03-2012"),
     ]
     (justid / "both.csv").write_text("\n".join(both) + "\n", encoding="utf-8")
 
     # Case registration: re-exports, duplicates, OVERIG texts, choices, marks, dates.
     case_header = [
-        "Casusnummer", "BSN", "Naam", "Gemeente", "Datum aanmelding", "Datum uitstroom",
-        "Bron", "Profiel", "Verrijking", "Inzet ID", "Casusoverleg", "Nazorg-plus",
-        "Intensiteit", "Opmerkingen",
+        "Casusnummer",
+        "BSN",
+        "Naam",
+        "Gemeente",
+        "Datum aanmelding",
+        "Datum uitstroom",
+        "Bron",
+        "Profiel",
+        "Verrijking",
+        "Inzet ID",
+        "Casusoverleg",
+        "Nazorg-plus",
+        "Intensiteit",
+        "Opmerkingen",
     ]
 
     def case(number, bsn, place, registered, **extra):
         values = {"Profiel": "Ja", "Verrijking": "Nee", "Casusoverleg": "Geen"} | extra
-        return [number, bsn, "N", place, registered, None, "JustID", values["Profiel"],
-                values["Verrijking"], values.get("Inzet ID"), values["Casusoverleg"],
-                values.get("Nazorg-plus"), values.get("Intensiteit"), None]
+        return [
+            number,
+            bsn,
+            "N",
+            place,
+            registered,
+            None,
+            "JustID",
+            values["Profiel"],
+            values["Verrijking"],
+            values.get("Inzet ID"),
+            values["Casusoverleg"],
+            values.get("Nazorg-plus"),
+            values.get("Intensiteit"),
+            None,
+        ]
 
     gooi = raw / "caseload" / "gooi-en-vechtstreek"
     _workbook(
@@ -311,7 +593,9 @@ def write_edge_cases(raw: Path) -> None:
                 case("GV-11", p[14], "Hilversum", d(2013, 3, 1), Profiel="?"),
                 case("GV-12", p[15], "Hilversum", "2013-13-01"),
                 case("GV-13", "123456789", "Hilversum", d(2013, 3, 1)),
-                case("GV-14", p[16], "Hilversum", d(2013, 3, 1), Verrijking="-", **{"Inzet ID": "X"}),
+                case(
+                    "GV-14", p[16], "Hilversum", d(2013, 3, 1), Verrijking="-", **{"Inzet ID": "X"}
+                ),
                 case("GV-14", p[17], "Huizen", d(2013, 3, 1)),  # twice in one file
                 case("GV-15", p[0], "Hilversum", d(2013, 4, 1)),  # same person, second case
                 [],
@@ -325,8 +609,14 @@ def write_edge_cases(raw: Path) -> None:
         raw / "caseload" / "midden-limburg" / "reg.xlsx",
         {"2020": [case_header, case("ML-1", p[19], "Roermond", d(2020, 5, 1)), ["Totaal", 1]]},
     )
-    _workbook(raw / "caseload" / "zonder-regio.xlsx", {"x": [case_header, case("Z1", p[20], "Weert", d(2020, 1, 1))]})
-    _workbook(raw / "caseload" / "elders" / "x.xlsx", {"x": [case_header, case("Z2", p[21], "Weert", d(2020, 1, 1))]})
+    _workbook(
+        raw / "caseload" / "zonder-regio.xlsx",
+        {"x": [case_header, case("Z1", p[20], "Weert", d(2020, 1, 1))]},
+    )
+    _workbook(
+        raw / "caseload" / "elders" / "x.xlsx",
+        {"x": [case_header, case("Z2", p[21], "Weert", d(2020, 1, 1))]},
+    )
     (raw / "caseload" / "midden-limburg" / "kapot.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
 
 

@@ -340,9 +340,9 @@ def test_example_registers_ingest(example_registers):
         [GOOI],
     ).fetchall()
     assert rates == [(None, True, 4, False)]
-    assert con.execute("SELECT count(*) FROM kpi.outflow_caseload_reconciliation").fetchall()[0] == (
-        0,
-    )
+    assert con.execute("SELECT count(*) FROM kpi.outflow_caseload_reconciliation").fetchall()[
+        0
+    ] == (0,)
     started = con.execute(
         "SELECT case_number, trajectory_start_date FROM staging.cases "
         "WHERE nazorg_plus = 'Gestart' ORDER BY case_number"

@@ -389,9 +389,7 @@ def test_added_exports_update_the_warehouse_to_what_a_full_build_gives(history):
     assert_same_tables(history.s3, history.s3_scratch)
 
 
-def test_a_new_daily_export_updates_episodes_and_links_of_its_persons_only(
-    demo_build, tmp_path
-):
+def test_a_new_daily_export_updates_episodes_and_links_of_its_persons_only(demo_build, tmp_path):
     """The nightly case: one new daily JustID export, nothing else. Detentions and
     screening links are updated for the persons in it; the published warehouse equals a
     build of the same inputs from scratch."""
@@ -497,15 +495,15 @@ def test_a_line_per_file_worth_one_a_count_for_the_rest_and_a_summary(history):
         about = [
             t for t in lines if re.match(rf"\w+: {re.escape(entry['file'])} (loaded|duplicate)", t)
         ]
-        remarkable = (
-            entry["status"] != "loaded" or entry["rows_rejected"] or entry["extra_columns"]
-        )
+        remarkable = entry["status"] != "loaded" or entry["rows_rejected"] or entry["extra_columns"]
         assert len(about) == (1 if remarkable else 0), (entry["file"], about)
         if not remarkable:
             plain[entry["source"]] = plain.get(entry["source"], 0) + 1
     assert plain, "the demo has files without remarks"
     for source, count in plain.items():
-        (line,) = [t for t in lines if t.startswith(f"{source}: {count} bestand(en) geladen zonder")]
+        (line,) = [
+            t for t in lines if t.startswith(f"{source}: {count} bestand(en) geladen zonder")
+        ]
         assert "quality.file_ledger" in line
     assert any("dpan/LEESMIJ.txt genegeerd" in t for t in lines)
     (summary,) = [t for t in lines if t.startswith("Samenvatting van de run:")]
@@ -650,7 +648,11 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(
     assert ledger == [("justid/kapot.csv", "failed"), ("justid/q1.csv", "loaded")]
     assert not any(path.exists() for path in leftovers)
     assert list(work.glob("*.duckdb*")) == []
-    assert sorted(p.name for p in published.parent.iterdir()) == [".cache", ".work", "nazorg.duckdb"]
+    assert sorted(p.name for p in published.parent.iterdir()) == [
+        ".cache",
+        ".work",
+        "nazorg.duckdb",
+    ]
 
 
 # --------------------------------------------------------------------------- publishing

@@ -70,7 +70,11 @@ def test_window_complete_for_2020_not_for_2021_and_2022(demo_warehouse):
     )
     assert flags[2020] is True
     assert flags[2021] is False and flags[2022] is False
-    ends = dict(demo_warehouse.execute("SELECT DISTINCT region, data_end_date FROM kpi.redetention").fetchall())
+    ends = dict(
+        demo_warehouse.execute(
+            "SELECT DISTINCT region, data_end_date FROM kpi.redetention"
+        ).fetchall()
+    )
     assert ends[ML] == dt.date(2022, 12, 31)  # the admission on the last day of the data
     # Gooi's data (DPAN) stops at the end of 2013: the 2012 and 2013 windows are open.
     assert ends["Gooi en Vechtstreek"] == dt.date(2013, 12, 31)

@@ -297,7 +297,9 @@ def test_vectorised_pseudonym_equals_standard_hmac():
 
     bsns = ["999990007", "010000008", "999990019"]
     for key in ["k", "a" * 100, "sleutel-met-ë"]:
-        assert pseudonymise(pl.Series(bsns), key).to_list() == [pseudonymise_one(b, key) for b in bsns]
+        assert pseudonymise(pl.Series(bsns), key).to_list() == [
+            pseudonymise_one(b, key) for b in bsns
+        ]
 
 
 def test_pseudonyms_of_many_bsns_keep_their_order_across_hash_batches():

@@ -299,7 +299,9 @@ def _gooi(
     return episodes, released
 
 
-def _redetain(rng: random.Random, first: Episode, count: int, episodes: list[Episode], day: int | None = None) -> None:
+def _redetain(
+    rng: random.Random, first: Episode, count: int, episodes: list[Episode], day: int | None = None
+) -> None:
     """Add ``count`` new admissions after ``first``'s release: random ones within 730
     days, or the first one on exactly ``day`` (a boundary case, possibly outside)."""
     release = first.end
@@ -318,9 +320,19 @@ def _redetain(rng: random.Random, first: Episode, count: int, episodes: list[Epi
         stay = draw.choice([5, 12, 30, 60, 120])
         end = admission + dt.timedelta(days=stay)
         still_detained = end > JUSTID_END
-        episodes.append(_episode(draw, first.person, MIDDEN_LIMBURG, "JustID", None if still_detained else end,
-                                 first.municipality, ML_INSTITUTIONS, end_reason=None if still_detained else "Ontslag",
-                                 admission=admission))
+        episodes.append(
+            _episode(
+                draw,
+                first.person,
+                MIDDEN_LIMBURG,
+                "JustID",
+                None if still_detained else end,
+                first.municipality,
+                ML_INSTITUTIONS,
+                end_reason=None if still_detained else "Ontslag",
+                admission=admission,
+            )
+        )
         moment = end
 
 

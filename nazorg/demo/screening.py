@@ -308,7 +308,10 @@ def build_forms(population: Population, seed: int = 4) -> list[Form]:
 
 
 def _check_constants(exact: list[Form]) -> None:
-    assert len(exact) == ML_2020_ADMISSION_FORMS, (len(exact), sum(1 for f in exact if not f.consent))
+    assert len(exact) == ML_2020_ADMISSION_FORMS, (
+        len(exact),
+        sum(1 for f in exact if not f.consent),
+    )
     refusing = sum(1 for f in exact if not f.consent)
     assert refusing == ML_2020_ADMISSION_NO_CONSENT, refusing
     for domain, (ja, nee, onbekend) in ML_2020_ADMISSION_NEEDS.items():

@@ -79,10 +79,7 @@ JUSTID_RULES = (
         "Datum ontslag",
         "release_date_required",
         "een melding 'Einde detentie' heeft een Datum ontslag nodig",
-        lambda: (
-            pl.col("notification_kind").is_in(RELEASE_KINDS)
-            & pl.col("release_date").is_null()
-        ),
+        lambda: pl.col("notification_kind").is_in(RELEASE_KINDS) & pl.col("release_date").is_null(),
     ),
     Rule(
         "Datum ontslag",
@@ -487,10 +484,17 @@ def persons_to_update(
         for result, number in ((justid, "notification_id"), (dpan, "dpan_id"))
         if result.rows.height
     ]
-    persons = pl.concat(
-        [rows.filter(pl.col("source_file").is_in(added.implode())).select("person_key") for rows, _ in sources]
-        or [pl.DataFrame(schema={"person_key": pl.Utf8})]
-    ).get_column("person_key").unique()
+    persons = (
+        pl.concat(
+            [
+                rows.filter(pl.col("source_file").is_in(added.implode())).select("person_key")
+                for rows, _ in sources
+            ]
+            or [pl.DataFrame(schema={"person_key": pl.Utf8})]
+        )
+        .get_column("person_key")
+        .unique()
+    )
     while True:
         grown = [persons]
         for rows, number in sources:
