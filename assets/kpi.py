@@ -466,8 +466,9 @@ def cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: N
                 yield from step.kept_table(model, run_id, checks)
             step.log_summary("mkba")
             return
-        sample = con.sql("SELECT * FROM staging.cohort_sample").pl()
-        funnel = con.sql("SELECT * FROM kpi.reach_funnel").pl()
+        with stage("read"):
+            sample = con.sql("SELECT * FROM staging.cohort_sample").pl()
+            funnel = con.sql("SELECT * FROM kpi.reach_funnel").pl()
         with stage("transform"):
             tables = cohort_mkba_tables.compute_mkba(
                 sample, funnel, params, config.bootstrap_draws, config.bootstrap_seed

@@ -300,14 +300,15 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             else None
         )
         result = _ingest(nazorg, screening_source.SCREENING, screening_source.parse_screening, key)
-        if persons is None:
-            episodes = con.sql(
-                "SELECT episode_id, person_key, admission_date FROM staging.detentions"
-            ).pl()
-            rows = result.rows
-        else:
-            episodes = _episodes_of(con, persons)
-            rows = result.rows_of(persons)
+        with stage("read"):
+            if persons is None:
+                episodes = con.sql(
+                    "SELECT episode_id, person_key, admission_date FROM staging.detentions"
+                ).pl()
+                rows = result.rows
+            else:
+                episodes = _episodes_of(con, persons)
+                rows = result.rows_of(persons)
         with stage("transform"):
             forms = _model_frame(Screenings, screening_source.build_screenings(rows, episodes))
         if persons is None:
@@ -382,7 +383,8 @@ def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         result = _ingest(nazorg, cohort_source.COHORT, cohort_source.parse_cohort, key, regions)
         if table_exists(con, "staging.cases"):
             columns = ", ".join(cohort_source.CASE_COLUMNS)
-            cases = con.sql(f"SELECT {columns} FROM staging.cases").pl()
+            with stage("read"):
+                cases = con.sql(f"SELECT {columns} FROM staging.cases").pl()
         else:
             context.log.warning(
                 "staging.cases ontbreekt: geen casusregistratie om de steekproef aan te "

@@ -1199,7 +1199,8 @@ def ingest_source(
             failures[candidate.order] = str(table)
         else:
             read_ok.append((candidate, table))
-    parsed_ok, parse_failures = _parse_batch(parser, read_ok, key)
+    with stage("validate"):  # typing the rows is checking them
+        parsed_ok, parse_failures = _parse_batch(parser, read_ok, key)
     failures |= parse_failures
     if parsed_ok is not None:
         batches.append(parsed_ok)
