@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import cache
+import threading
 
 import duckdb
 import polars as pl
@@ -112,10 +112,15 @@ def _hmac_hex(distinct: pl.Series, key: str) -> pl.Series:
     )
 
 
-@cache
+_hashers = threading.local()
+
+
 def _hasher() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB for hashing (opening one costs more than hashing a file)."""
-    return duckdb.connect()
+    """An in-memory DuckDB for hashing, one per thread (opening one costs more than
+    hashing a file; a connection is not to be shared between threads)."""
+    if not hasattr(_hashers, "connection"):
+        _hashers.connection = duckdb.connect()
+    return _hashers.connection
 
 
 def pseudonymise_one(bsn: str, key: str) -> str:

@@ -88,19 +88,41 @@ def concat_batches(batches: list[Batch]) -> Batch:
     return Batch(shas, Parsed(rows, rejected, warnings), pl.concat(parts["meta"]))
 
 
-# Writing a segment (Parquet, in Rust, without the GIL) overlaps with what the run does
-# next: one writer thread per cache folder, waited for before that folder is read again
-# and before the process ends.
-_writers: dict[Path, threading.Thread] = {}
-_writers_lock = threading.Lock()
+# Work on a cache folder that runs in a thread of its own — writing a segment (Parquet,
+# in Rust, without the GIL), or reading a source ahead of the step that needs it — is
+# registered here and waited for before that folder is read, and before the process ends.
+_pending: dict[Path, list[threading.Thread]] = {}
+_pending_lock = threading.Lock()
+
+
+def in_background(folder: Path, work, name: str) -> threading.Thread:
+    """Run ``work()`` in a thread registered for ``folder`` (see :func:`wait_for_writes`)."""
+    thread = threading.Thread(target=work, name=name, daemon=False)
+    with _pending_lock:
+        _pending.setdefault(folder, []).append(thread)
+    thread.start()
+    return thread
 
 
 def wait_for_writes(folder: Path | None = None) -> None:
-    """Wait until the segments being written (to ``folder``, or anywhere) are on disk."""
-    with _writers_lock:
-        pending = [t for f, t in _writers.items() if folder is None or f == folder]
-    for thread in pending:
-        thread.join()
+    """Wait until the background work on ``folder`` (or on any folder) is done, work it
+    started itself included; a thread never waits for itself."""
+    me = threading.current_thread()
+    while True:
+        with _pending_lock:
+            for key in list(_pending):
+                _pending[key] = [t for t in _pending[key] if t.is_alive()]
+            waiting = [
+                t
+                for key, threads in _pending.items()
+                if folder is None or key == folder
+                for t in threads
+                if t is not me
+            ]
+        if not waiting:
+            return
+        for thread in waiting:
+            thread.join()
 
 
 atexit.register(wait_for_writes)
@@ -185,10 +207,7 @@ class ParseCache:
                 pass
 
         wait_for_writes(self.root)
-        thread = threading.Thread(target=work, name=f"parse-cache-{self.root.name}")
-        with _writers_lock:
-            _writers[self.root] = thread
-        thread.start()
+        in_background(self.root, work, f"parse-cache-{self.root.name}")
 
     def prune(self, live: set[str]) -> None:
         """Remove segments (and cache versions) that hold no file of ``live``; merge the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -36,9 +37,16 @@ STAGES = (
 STARTUP = "startup"
 
 _tally: dict[str, float] = defaultdict(float)
-# Seconds spent in nested stages, per open stage: a stage's own time excludes them
-# (pseudonymising inside validation counts as pseudonymising only).
-_nested: list[float] = []
+_lock = threading.Lock()
+# Seconds spent in nested stages, per open stage of this thread: a stage's own time
+# excludes them (pseudonymising inside validation counts as pseudonymising only).
+_local = threading.local()
+
+
+def _nested() -> list[float]:
+    if not hasattr(_local, "stack"):
+        _local.stack = []
+    return _local.stack
 
 
 def _process_start() -> float:
@@ -66,16 +74,18 @@ def stage(name: str) -> Iterator[None]:
         return
     mark_startup()
     start = time.perf_counter()
-    _nested.append(0.0)
+    stack = _nested()
+    stack.append(0.0)
     try:
         yield
     finally:
         elapsed = time.perf_counter() - start
-        inner = _nested.pop()
-        _tally[name] += elapsed - inner
-        if _nested:
-            _nested[-1] += elapsed
-        path = Path(target)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(_tally, indent=1))
-        os.replace(temporary, path)
+        inner = stack.pop()
+        if stack:
+            stack[-1] += elapsed
+        with _lock:
+            _tally[name] += elapsed - inner
+            path = Path(target)
+            temporary = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
+            temporary.write_text(json.dumps(_tally, indent=1))
+            os.replace(temporary, path)
