@@ -527,19 +527,19 @@ def _first_used_rows(path: Path) -> dict[str, int]:
 
 def _first_used_row(archive: zipfile.ZipFile, member: str) -> int:
     with archive.open(member) as xml:
-        data = b""
+        data, scanned = b"", 0
         while True:
             chunk = xml.read(_FIRST_ROW_PREFIX)
             data += chunk
-            # Cells that lie completely inside what was read so far.
-            for match in _CELL.finditer(data):
+            # Only whole cell elements match; one cut off by the end of what was read so
+            # far is looked at again once the next part is in.
+            for match in _CELL.finditer(data, scanned):
                 if _cell_has_value(match.group(2) or b""):
                     ref = _CELL_REF.search(match.group(1))
                     return int(ref.group(1)) if ref else 1
+                scanned = match.end()
             if not chunk:
                 return 1
-            # Keep the tail: a cell may straddle the end of the chunk.
-            data = data[-4096:]
 
 
 def _cell_has_value(content: bytes) -> bool:

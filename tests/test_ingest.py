@@ -417,3 +417,22 @@ def test_many_csv_exports_read_together_equal_each_read_alone(tmp_path):
         assert_frame_equal(table.frame, alone.frame)
         assert table.extra_columns == alone.extra_columns
     assert [t.frame["source_row"].to_list() for t in together][:3] == [[2, 3], [2], [2]]
+
+
+def test_first_used_row_is_found_past_a_long_title_and_many_empty_cells(tmp_path):
+    """The first row with a value is found from the start of the sheet's XML, however far
+    down it is and however long its text."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Blad1"
+    for row in range(1, 3000):  # formatted but empty cells above the table
+        sheet.cell(row, 1).number_format = "0.00"
+    sheet.cell(3000, 1, "Titel " + "x" * 70_000)
+    sheet.cell(3001, 1, "Nummer")
+    sheet.cell(3001, 2, "Datum")
+    sheet.cell(3002, 1, "N1")
+    sheet.cell(3002, 2, "02-01-2019")
+    path = tmp_path / "toy" / "a.xlsx"
+    path.parent.mkdir(parents=True)
+    book.save(path)
+    assert read(path).frame["source_row"].to_list() == [3002]
