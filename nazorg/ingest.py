@@ -978,13 +978,6 @@ def _constant_for_missing(column: Column, height: int) -> pl.Series:
     return pl.Series(column.field, [at_null.item()] * height, dtype=dtype)
 
 
-def with_person_key(frame: pl.DataFrame, key: str, bsn_field: str = "bsn") -> pl.DataFrame:
-    """Replace the BSN by its keyed pseudonym; the BSN column is gone afterwards."""
-    return frame.with_columns(person_key=pseudonymise(frame.get_column(bsn_field), key)).drop(
-        bsn_field
-    )
-
-
 def empty_problems() -> pl.DataFrame:
     return pl.DataFrame(schema=PROBLEM_SCHEMA)
 

@@ -149,10 +149,6 @@ def drop_run_notes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP SCHEMA IF EXISTS {RUN_NOTES} CASCADE")
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
-    return con.sql(f"SELECT * FROM {table}").pl()
-
-
 def publish(work_file: Path, published: Path) -> None:
     """Put the finished work file in place of the published file, atomically.
 
