@@ -18,6 +18,9 @@ step, which keeps ``warehouse/published`` (downstream of every table) from runni
 
 from __future__ import annotations
 
+import contextvars
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -323,6 +326,52 @@ class Step:
                 f"{layer}: {len(self.rebuilt)} tabel(len) opnieuw gebouwd, {len(self.kept)} "
                 f"ongewijzigd (zelfde invoer en code als de vorige build): {', '.join(self.kept)}"
             )
+
+
+def run_ahead(events: Iterator) -> Iterator:
+    """Yield what ``events`` yields, while it goes on in a thread.
+
+    Dagster writes each materialisation and check result to its event log when the
+    step yields it (a few SQLite writes, ~20 ms each), and the step waits meanwhile. A
+    step that yields as it goes, like one table after another, runs its generator here
+    so that the next table is built in DuckDB while Dagster stores the last one. The
+    order of what is yielded is kept and an error is raised where it happened; when the
+    step stops listening, the generator stops at its next yield.
+    """
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for event in events:
+                if stop.is_set():
+                    events.close()
+                    return
+                results.put(event)
+        except BaseException as error:  # handed over to the step's thread
+            results.put(_Raised(error))
+        else:
+            results.put(done)
+
+    # The context (Dagster's current-step variables) goes with the work.
+    worker = threading.Thread(
+        target=contextvars.copy_context().run, args=(produce,), name="step-ahead", daemon=True
+    )
+    worker.start()
+    try:
+        while (event := results.get()) is not done:
+            if isinstance(event, _Raised):
+                raise event.error
+            yield event
+    finally:
+        stop.set()
+        worker.join()
+
+
+@dataclass(frozen=True)
+class _Raised:
+    error: BaseException
 
 
 def record_sources(

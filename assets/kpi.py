@@ -20,7 +20,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from assets.common import SqlCheck, Step, asset_key, check_specs, validate_frame
+from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_frame
 from assets.sql import sql
 from nazorg import builds
 from nazorg import cohort as cohort_mkba_tables
@@ -301,6 +301,10 @@ def kpi_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     A table whose query and input tables are unchanged since the published build is
     kept; a check selected without its table runs on the table as it stands.
     """
+    yield from run_ahead(_kpi_tables(context, nazorg))
+
+
+def _kpi_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, nazorg.key(context.log))
         for kpi in KPI_TABLES:
@@ -450,6 +454,10 @@ COHORT_SIZES = (
 def cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: NazorgWarehouse):
     """The MKBA of every (region, cohort year) in ``staging.cohort_sample``: lines,
     balance, parameters used, sensitivity and bootstrap (grain per table in its model)."""
+    yield from run_ahead(_cohort_mkba(context, config, nazorg))
+
+
+def _cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: NazorgWarehouse):
     params = config.to_parameters()
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, nazorg.key(context.log))

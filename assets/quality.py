@@ -3,7 +3,7 @@ and unlinked screening forms — in one step, once every source has loaded."""
 
 import dagster as dg
 
-from assets.common import SqlCheck, Step, asset_key, check_specs, validate_frame
+from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_frame
 from assets.sql import sql
 from nazorg.sources.screening import link_summary
 from nazorg.warehouse import (
@@ -75,6 +75,10 @@ UPSTREAM = {
 def quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """Grain per table in its model: a row per input file, per rejected row and
     warning, per release year (unplaceable releases) and per year of the form date."""
+    yield from run_ahead(_quality_tables(context, nazorg))
+
+
+def _quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, nazorg.key(context.log))
         for model in MODELS:
