@@ -49,8 +49,9 @@ def region_workbooks(
         paths = write_region_workbooks(
             con, settings.reports_dir, suppression_threshold=threshold, run_info=run_info
         )
-    for path in paths:
-        context.log.info(f"Rapportage geschreven: {path}")
+    # One message, a line per workbook: every message is an event Dagster stores.
+    if paths:
+        context.log.info("\n".join(f"Rapportage geschreven: {path}" for path in paths))
     return dg.MaterializeResult(
         metadata={"workbooks": [str(p) for p in paths], "suppression_threshold": threshold or 0}
     )

@@ -1054,15 +1054,18 @@ class SourceResult:
         return self.rows.filter(pl.col("person_key").is_in(persons.implode()))
 
     def log_records(self, source: str | None = None) -> list[tuple[str, str]]:
-        """What a run logs about this source: ``(level, line)``.
+        """What a run logs about this source: ``(level, message)``.
 
-        A failed file is a warning; a file with something to say (a duplicate, ignored
-        files, extra columns, skipped sheets, rejected rows) gets its own line; the
-        files that loaded without remarks are summed up in one line. Every file is in
-        ``quality.file_ledger`` either way: a line per file of a thousand monthly
-        exports would bury the lines that matter.
+        A failed file is a warning of its own; a file with something to say (a
+        duplicate, ignored files, extra columns, skipped sheets, rejected rows) gets a
+        line, the first ten of them at least; the files that loaded without remarks are
+        summed up in one line. Every file is in ``quality.file_ledger`` either way: a
+        line per file of a thousand monthly exports would bury the lines that matter.
+        The lines that are not warnings are one message of several lines: each message
+        is an event that Dagster stores (~20 ms), the lines are what a person reads.
         """
         records: list[tuple[str, str]] = []
+        info: list[str] = []
         plain = 0
         rows = 0
         remarks = 0
@@ -1076,23 +1079,19 @@ class SourceResult:
             else:
                 remarks += 1
                 if remarks <= MAX_REMARK_LINES:
-                    records.append(("info", line))
+                    info.append(line)
         if remarks > MAX_REMARK_LINES:
-            records.append(
-                (
-                    "info",
-                    f"{name}: en nog {remarks - MAX_REMARK_LINES} bestand(en) met opmerkingen "
-                    "(afgewezen rijen, extra kolommen, duplicaten); zie quality.file_ledger",
-                )
+            info.append(
+                f"{name}: en nog {remarks - MAX_REMARK_LINES} bestand(en) met opmerkingen "
+                "(afgewezen rijen, extra kolommen, duplicaten); zie quality.file_ledger"
             )
         if plain:
-            records.append(
-                (
-                    "info",
-                    f"{name}: {plain} bestand(en) geladen zonder afgewezen rijen of "
-                    f"bijzonderheden ({rows} rijen); zie quality.file_ledger",
-                )
+            info.append(
+                f"{name}: {plain} bestand(en) geladen zonder afgewezen rijen of "
+                f"bijzonderheden ({rows} rijen); zie quality.file_ledger"
             )
+        if info:
+            records.append(("info", "\n".join(info)))
         return records
 
 

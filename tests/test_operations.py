@@ -484,7 +484,7 @@ def test_a_line_per_file_worth_one_a_count_for_the_rest_and_a_summary(history):
     line of its own; the files that loaded without remarks are counted per source, so a
     thousand monthly exports do not bury the lines that matter."""
     run = history.runs[1]  # with a duplicate and overlapping exports
-    lines = [text for _, text in run.logs]
+    lines = [line for _, text in run.logs for line in text.splitlines()]
     # The sources whose exports did not change are not read again, and say so.
     kept = {"caseload", "cohort"}
     for source in kept:
@@ -506,6 +506,14 @@ def test_a_line_per_file_worth_one_a_count_for_the_rest_and_a_summary(history):
         ]
         assert "quality.file_ledger" in line
     assert any("dpan/LEESMIJ.txt genegeerd" in t for t in lines)
+    # The lines of a source are one message: every message is an event Dagster stores.
+    for source in set(ledger.get_column("source")):
+        about_files = [
+            t
+            for _, t in run.logs
+            if t.startswith(f"{source}: ") and re.search(r" (loaded|duplicate)|geladen zonder", t)
+        ]
+        assert len(about_files) == 1, (source, about_files)
     (summary,) = [t for t in lines if t.startswith("Samenvatting van de run:")]
     loaded = int(history.s3["quality.file_ledger"]["status"].eq("loaded").sum())
     assert f"{loaded} bestand(en) geladen, 2 duplicaat, 0 mislukt" in summary
