@@ -39,6 +39,9 @@ from nazorg.demo.national import generate_national
 from nazorg.timing import STAGES, STARTUP
 
 REPO = Path(__file__).resolve().parent.parent
+# pandas for the baseline, installed apart from the pipeline's environment by the
+# Makefile (bench/requirements-baseline.lock): the pipeline runs without it, as deployed.
+BASELINE_SITE = REPO / "bench" / ".baseline-site"
 
 # Targets of issue 8 on this machine.
 TARGET_FULL_SECONDS = 20.0
@@ -216,9 +219,20 @@ def run_once(raw: Path, work: Path) -> dict[str, Measurement]:
         shutil.rmtree(daily.parent, ignore_errors=True)
     baseline_out = work / "baseline.xlsx"
     baseline = [sys.executable, "-m", "nazorg.bench_baseline", str(raw), str(baseline_out)]
-    results["baseline"] = measure(LABELS["baseline"], baseline, env)
+    results["baseline"] = measure(LABELS["baseline"], baseline, baseline_env(env))
     results["baseline"].stages["agreement"] = _agreement(baseline_out, full_copy)
     return results
+
+
+def baseline_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of the baseline: the pipeline's, with pandas on the path."""
+    if not (BASELINE_SITE / "pandas").is_dir():
+        raise SystemExit(
+            f"pandas voor de baseline ontbreekt in {BASELINE_SITE}: draai `make bench`, "
+            "dat het installeert uit bench/requirements-baseline.lock"
+        )
+    paths = [str(BASELINE_SITE), *filter(None, [env.get("PYTHONPATH")])]
+    return env | {"PYTHONPATH": os.pathsep.join(paths)}
 
 
 def profile(size: float, seed: int, data_dir: Path, out: Path) -> list[Path]:
