@@ -64,6 +64,8 @@ class Measurement:
     peak_rss_mib: float
     exit_code: int
     stages: dict[str, float] = field(default_factory=dict)
+    # Wall time of each Dagster step (op), from the run's own step statistics.
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 def measure(
@@ -101,6 +103,21 @@ def measure(
     peak = max(peak, after.ru_maxrss * 1024 if after.ru_maxrss > before.ru_maxrss else 0)
     stages = json.loads(timings.read_text()) if timings and timings.exists() else {}
     return Measurement(label, wall, cpu, peak / 2**20, process.returncode, stages)
+
+
+def step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Wall time per step of the latest run in this Dagster instance (its event log)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs:
+            return {}
+        return {
+            stats.step_key: stats.end_time - stats.start_time
+            for stats in instance.get_run_step_stats(runs[0].run_id)
+            if stats.start_time is not None and stats.end_time is not None
+        }
 
 
 def _rss(process: psutil.Process) -> int:
@@ -205,7 +222,9 @@ def run_once(raw: Path, work: Path) -> dict[str, Measurement]:
     )
     execute = [dagster, "job", "execute", "-j", "nightly", "-m"]
     results = {"floor": measure(LABELS["floor"], [*execute, "nazorg.bench_floor"], env)}
+    results["floor"].steps = step_seconds(dagster_home)
     results["full"] = measure(LABELS["full"], [*execute, "pipelines"], env, timings)
+    results["full"].steps = step_seconds(dagster_home)
     full_copy = work / "full.duckdb"
     if warehouse.exists():
         shutil.copyfile(warehouse, full_copy)
@@ -214,6 +233,7 @@ def run_once(raw: Path, work: Path) -> dict[str, Measurement]:
         results["incremental"] = measure(
             LABELS["incremental"], [*execute, "pipelines"], env, timings
         )
+        results["incremental"].steps = step_seconds(dagster_home)
     finally:
         daily.unlink()
         shutil.rmtree(daily.parent, ignore_errors=True)
@@ -320,6 +340,10 @@ def volumes(raw: Path) -> dict[str, str]:
     }
 
 
+def _outside_steps(m: Measurement) -> float:
+    return m.wall_seconds - sum(m.steps.values())
+
+
 def _status(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -392,6 +416,20 @@ def report(rounds: dict[str, list[Measurement]], size: float, raw: Path, command
         stage_row(STARTUP, "startup (interpreter, imports, definitions, run start)"),
         *[stage_row(s) for s in STAGES],
         f"| other (Dagster steps and event log, untimed) | {other(full):.2f} | {other(incremental):.2f} |",
+        "",
+        "Time per Dagster step (seconds, from the run's step statistics; the floor runs the "
+        "same step doing nothing, so a step's own work is roughly its time minus the floor's):",
+        "",
+        "| step | floor | full | incremental |",
+        "| --- | ---: | ---: | ---: |",
+        *[
+            f"| {step} | {floor.steps.get(step, 0):.2f} | {full.steps.get(step, 0):.2f} | "
+            f"{incremental.steps.get(step, 0):.2f} |"
+            for step in full.steps
+        ],
+        f"| before the first step and after the last (start-up, run creation, exit) | "
+        f"{_outside_steps(floor):.2f} | {_outside_steps(full):.2f} | "
+        f"{_outside_steps(incremental):.2f} |",
         "",
         "Targets (issue 8):",
         "",

@@ -13,9 +13,15 @@ def test_benchmark_smoke_run_reports_every_stage(tmp_path):
         assert stage in chosen["full"].stages, f"stage {stage} not timed"
     assert all(m.peak_rss_mib > 0 and m.wall_seconds > 0 for m in chosen.values())
     assert chosen["full"].stages["startup"] > 0
+    # every step of the job is timed, in the real run and in the floor alike
+    assert {"staging__detentions", "kpi_tables", "reports__region_workbooks"} <= set(
+        chosen["full"].steps
+    )
+    assert set(chosen["floor"].steps) == set(chosen["full"].steps)
     # the ratio compares equal figures: the baseline computed what the pipeline did
     assert chosen["baseline"].stages["agreement"] == 0
     text = report(rounds, 0.002, tmp_path / "data" / "raw", "make bench")
     assert "naive baseline" in text and all(f"| {s} |" in text for s in STAGES)
     assert "Baseline agrees with the pipeline: yes" in text
     assert "orchestration floor" in text
+    assert "| kpi_tables |" in text
