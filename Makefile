@@ -41,8 +41,9 @@ lint: setup
 demo-data: setup
 	$(BIN)/python -m nazorg.demo
 
+REPEAT ?= 3
 bench: setup $(BASELINE_SITE)/.installed
-	$(BIN)/python -m nazorg.bench --report BENCHMARKS.md --notes docs/benchmark-notes.md
+	$(BIN)/python -m nazorg.bench --repeat $(REPEAT) --report BENCHMARKS.md --notes docs/benchmark-notes.md
 
 profile: setup
 	$(BIN)/python -m nazorg.bench --profile bench/profile

@@ -516,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"profile written: {path}")
         return 0
     rounds = run(args.size, args.seed, args.data, repeat=args.repeat)
-    text = report(rounds, args.size, args.data / "raw", "make bench")
+    command = "make bench" + (f" REPEAT={args.repeat}" if args.repeat != 3 else "")
+    text = report(rounds, args.size, args.data / "raw", command)
     if args.notes and args.notes.exists():
         text += "\n" + args.notes.read_text(encoding="utf-8")
     print(text)
