@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -328,7 +328,7 @@ class Step:
             )
 
 
-def run_ahead(events: Iterator) -> Iterator:
+def run_ahead(events: Generator) -> Iterator:
     """Yield what ``events`` yields, while it goes on in a thread.
 
     Dagster writes each materialisation and check result to its event log when the

@@ -8,7 +8,7 @@ from assets.common import run_ahead
 
 
 def test_yields_everything_in_order():
-    assert list(run_ahead(iter(range(100)))) == list(range(100))
+    assert list(run_ahead(i for i in range(100))) == list(range(100))
 
 
 def test_the_next_item_is_made_while_the_last_one_is_handled():
