@@ -54,6 +54,8 @@ BUILDS_COLUMNS = {
     "run_id": "VARCHAR NOT NULL",
     "built_at": "TIMESTAMP NOT NULL",  # UTC
     "rows": "BIGINT",
+    # The content and code a passed Pandera check vouches for (see checked_fingerprint).
+    "checked": "VARCHAR",
 }
 
 
@@ -175,6 +177,28 @@ def content_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return value
 
 
+def checked_fingerprint(content: str) -> str:
+    """What a passed Pandera check of a table vouches for: this content under this code
+    (the models, the SQL and the library versions are in the code fingerprint)."""
+    return hashlib.sha256(f"{code_fingerprint()}\n{content}".encode()).hexdigest()
+
+
+def previous_check(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str] | None:
+    """(:func:`checked_fingerprint`, run id) of the last build of ``table``, if its
+    Pandera check passed."""
+    if not table_exists(con, BUILDS_TABLE):
+        return None
+    try:
+        found = con.execute(
+            f"SELECT checked, run_id FROM {BUILDS_TABLE} "
+            "WHERE table_name = ? AND checked IS NOT NULL",
+            [table],
+        ).fetchall()
+    except duckdb.Error:  # an older shape of the table: check again
+        return None
+    return found[0] if found else None
+
+
 def record_build(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -183,6 +207,7 @@ def record_build(
     run_id: str,
     content: str | None = None,
     fixed_inputs: str | None = None,
+    checked: bool = False,
 ) -> str:
     """Remember how ``table`` was just built; return its content fingerprint.
 
@@ -191,20 +216,22 @@ def record_build(
     determines its content just as well and costs nothing to compute. ``fixed_inputs``
     is the part of the inputs that a later run may *update* the table under (rather
     than rebuild it), e.g. code, key and reference data while exports are only added.
+    ``checked``: the table's Pandera check passed.
     """
     with stage("fingerprints"):
         content = content or content_fingerprint(con, table)
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         _ensure_builds_table(con)
-        _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows)
+        vouched = checked_fingerprint(content) if checked else None
+        _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows, vouched)
     return content
 
 
-def _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows) -> None:
+def _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows, checked) -> None:
     con.execute(
         f"INSERT OR REPLACE INTO {BUILDS_TABLE} ({', '.join(BUILDS_COLUMNS)}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [table, inputs, content, fixed_inputs, run_id, _utc_now(), rows],
+        f"VALUES ({', '.join('?' * len(BUILDS_COLUMNS))})",
+        [table, inputs, content, fixed_inputs, run_id, _utc_now(), rows, checked],
     )
 
 

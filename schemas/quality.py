@@ -111,6 +111,10 @@ class TableBuilds(TableModel):
     run_id: str = pa.Field(description="Dagster-run die de tabel zo heeft gebouwd.")
     built_at: dt.datetime = pa.Field(description="Tijdstip van die build (UTC).")
     rows: int | None = pa.Field(nullable=True, ge=0, description="Aantal rijen na de build.")
+    checked: str | None = pa.Field(
+        nullable=True,
+        description="Vingerafdruk van inhoud en code waarvoor de Pandera-controle van deze build slaagde; een herbouw met dezelfde inhoud en code hoeft niet opnieuw gecontroleerd te worden. Leeg: niet geslaagd.",
+    )
 
     class Config:
         name = "quality.table_builds"
