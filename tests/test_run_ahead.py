@@ -40,18 +40,21 @@ def test_an_error_is_raised_in_the_step_after_what_came_before():
 def test_a_step_that_stops_listening_stops_the_generator():
     closed = threading.Event()
     release = threading.Event()
+    made: list[int] = []
 
     def events():
         try:
-            yield 1
+            yield -1
             release.wait(timeout=10)
-            yield 2
-            yield 3
+            for i in range(2_000_000):  # would take a good while to run out by itself
+                made.append(i)
+                yield i
         finally:
             closed.set()
 
     ahead = run_ahead(events())
-    assert next(ahead) == 1
+    assert next(ahead) == -1
     release.set()
     ahead.close()  # what Dagster does when the step fails elsewhere
     assert closed.is_set()
+    assert len(made) < 1_000_000  # stopped at a yield, not run to the end

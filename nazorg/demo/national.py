@@ -95,6 +95,7 @@ from nazorg.demo.caseload import HEADER as CASE_HEADER
 from nazorg.demo.cohort import HEADER as COHORT_HEADER
 from nazorg.demo.detentions import DPAN_HEADER, JUSTID_HEADER
 from nazorg.demo.files import FIXED_STAMP, FIXED_ZIP_TIME, save_workbook
+from nazorg.demo.population import TITLES
 from nazorg.demo.screening import HEADER as SCREENING_HEADER
 from nazorg.ingest import region_slug
 from nazorg.municipalities import load_reference
@@ -158,13 +159,6 @@ INSTITUTIONS = [
     "Justitiële Jeugdinrichting Den Hey-Acker",
 ]  # fmt: skip
 INSTITUTION_WEIGHTS = [18, 14, 12, 14, 9, 6, 8, 6, 5, 5, 3]
-TITLES = [
-    "Voorlopige hechtenis",
-    "Gevangenisstraf",
-    "Vervangende hechtenis",
-    "ISD-maatregel",
-    "Overig",
-]
 TITLE_WEIGHTS = [35, 45, 12, 5, 3]
 SEXES = ["M", "V", "X"]
 KIND_LABELS = (
