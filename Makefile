@@ -23,6 +23,9 @@ $(BASELINE_SITE)/.installed: bench/requirements-baseline.lock $(BIN)/dagster
 	touch $@
 
 setup: $(BIN)/dagster
+	@# The repository on the venv's path: Dagster imports instance.storage (dagster.yaml)
+	@# when it loads the instance, before it has added the working directory.
+	@$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "nazorg-repo.pth").write_text("$(CURDIR)\n")'
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 

@@ -31,6 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest.mock import patch
 
 import polars as pl
 import psutil
@@ -109,7 +110,11 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
     """Wall time per step of the latest run in this Dagster instance (its event log)."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    # dagster.yaml names the folder of the event log as {env: DAGSTER_HOME}.
+    with (
+        patch.dict(os.environ, {"DAGSTER_HOME": str(dagster_home)}),
+        dg.DagsterInstance.from_config(str(dagster_home)) as instance,
+    ):
         runs = instance.get_runs(limit=1)
         if not runs:
             return {}
