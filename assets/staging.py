@@ -18,7 +18,6 @@ from assets.common import (
     validate_update,
 )
 from nazorg import builds
-from nazorg.builds import files_fingerprint
 from nazorg.ingest import QUALITY_SCHEMA, ingest_source, region_slug
 from nazorg.municipalities import load_reference
 from nazorg.sources import cases as cases_source
@@ -96,11 +95,10 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     added since the published build (the nightly case: one new daily export), only the
     episodes of the persons in the new files are built again.
     """
-    settings = nazorg.settings()
     key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
-        files = files_fingerprint(settings.raw_dir, [det.JUSTID.folder, det.DPAN.folder])
+        files = nazorg.files_fingerprint([det.JUSTID.folder, det.DPAN.folder])
         inputs = step.inputs(["staging.municipalities"], files)
         if previous := step.previous(Detentions, inputs):
             context.log.info("justid, dpan: exports ongewijzigd; staging.detentions blijft staan")
@@ -225,13 +223,12 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     second row; across cumulative re-exports the file whose path sorts last wins and
     the older rows are listed as ``superseded`` warnings. See :mod:`nazorg.sources.cases`.
     """
-    settings = nazorg.settings()
     key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
         inputs = step.inputs(
             ["staging.municipalities"],
-            files_fingerprint(settings.raw_dir, [cases_source.CASES.folder]),
+            nazorg.files_fingerprint([cases_source.CASES.folder]),
         )
         if previous := step.previous(Cases, inputs):
             context.log.info("caseload: registraties ongewijzigd; staging.cases blijft staan")
@@ -283,11 +280,10 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     persons' episodes changed in this run (and no form file), only their forms are
     linked again.
     """
-    settings = nazorg.settings()
     key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
-        files = files_fingerprint(settings.raw_dir, [screening_source.SCREENING.folder])
+        files = nazorg.files_fingerprint([screening_source.SCREENING.folder])
         inputs = step.inputs(["staging.detentions"], files)
         if previous := step.previous(Screenings, inputs):
             context.log.info("screening: formulieren en detenties ongewijzigd")
@@ -367,13 +363,12 @@ def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     A ``Casusnummer`` that is not in that registration is a rejected row (the ledger of
     its file says so); see :mod:`nazorg.sources.cohort` for the other rules.
     """
-    settings = nazorg.settings()
     key = nazorg.key(context.log)
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
         inputs = step.inputs(
             ["staging.cases"],
-            files_fingerprint(settings.raw_dir, [cohort_source.COHORT.folder]),
+            nazorg.files_fingerprint([cohort_source.COHORT.folder]),
         )
         if previous := step.previous(CohortSample, inputs):
             context.log.info("cohort: vervolgmetingen en casusregistratie ongewijzigd")

@@ -34,7 +34,13 @@ import fastexcel
 import pandera
 import polars as pl
 
-from nazorg.ingest import READ_THREADS, discover, sha256_of
+from nazorg.ingest import (
+    READ_THREADS,
+    discover,
+    load_known_hashes,
+    save_known_hashes,
+    sha256_of,
+)
 from nazorg.timing import stage
 from nazorg.warehouse import table_exists
 
@@ -79,8 +85,17 @@ def key_fingerprint(key: str) -> str:
     return hashlib.sha256(f"nazorg-build|{key}".encode()).hexdigest()
 
 
-def files_fingerprint(raw_dir: Path, folders: Iterable[str]) -> str:
-    """Path and SHA-256 of every file a source would read (what the run reflects)."""
+def files_fingerprint(
+    raw_dir: Path, folders: Iterable[str], *, known_hashes: Path | None = None
+) -> str:
+    """Path and SHA-256 of every file a source would read (what the run reflects).
+
+    With ``known_hashes`` (a file of :func:`nazorg.ingest.save_known_hashes`), a file
+    unchanged since the last run is not read again for its hash; the file is updated.
+    """
+    if known_hashes is not None:
+        with stage("fingerprints"):
+            load_known_hashes(known_hashes)
     digest = hashlib.sha256()
     for folder in folders:
         files, ignored = discover(raw_dir / folder)
@@ -92,6 +107,9 @@ def files_fingerprint(raw_dir: Path, folders: Iterable[str]) -> str:
             *((p, "ignored") for p in ignored),
         ]:
             digest.update(f"{path.relative_to(raw_dir).as_posix()}\0{signature}\n".encode())
+    if known_hashes is not None:
+        with stage("fingerprints"):
+            save_known_hashes(known_hashes)
     return digest.hexdigest()
 
 

@@ -29,8 +29,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -138,11 +140,14 @@ class Parsed:
 def sha256_of(path: Path) -> str:
     """SHA-256 of the file's bytes (the file's identity).
 
-    Within one process a file whose inode, size and modification time are unchanged is
-    not read twice: a run fingerprints its inputs before it ingests them.
+    A file whose inode, size, modification and status-change times are unchanged is not
+    read again: within a run (a run fingerprints its inputs before it ingests them), and
+    across runs through :func:`load_known_hashes`. The status-change time (ctime) moves
+    with every write to the file and no tool can set it back, unlike the modification
+    time that ``touch`` or ``cp -p`` set at will.
     """
     stat = path.stat()
-    signature = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    signature = _stat_signature(path, stat)
     if signature in _SHA_MEMO:
         return _SHA_MEMO[signature]
     digest = hashlib.sha256()
@@ -152,10 +157,58 @@ def sha256_of(path: Path) -> str:
     if len(_SHA_MEMO) > 100_000:
         _SHA_MEMO.clear()
     _SHA_MEMO[signature] = digest.hexdigest()
+    # A file changed within the same clock tick as it was read could keep its times:
+    # only a file that was already quiet for a while is remembered beyond this run.
+    if max(stat.st_mtime_ns, stat.st_ctime_ns) < time.time_ns() - SETTLED_NS:
+        _SETTLED.add(signature)
     return _SHA_MEMO[signature]
 
 
+def _stat_signature(path: Path, stat: os.stat_result) -> tuple:
+    return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
 _SHA_MEMO: dict[tuple, str] = {}
+_SETTLED: set[tuple] = set()
+SETTLED_NS = 2_000_000_000
+HASHES_VERSION = 1
+
+
+def load_known_hashes(path: Path) -> None:
+    """Take the hashes of an earlier run (:func:`save_known_hashes`) as known.
+
+    A missing or unreadable file only means that every export is read once more.
+    """
+    try:
+        data = json.loads(path.read_text())
+        if data.get("version") != HASHES_VERSION:
+            return
+        for *signature, sha in data["files"]:
+            _SHA_MEMO[tuple(signature)] = sha
+            _SETTLED.add(tuple(signature))
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+
+
+def save_known_hashes(path: Path) -> None:
+    """Remember for the next run the hash of every file known now, as it is now.
+
+    A file that is gone, or changed since it was hashed, is left out; so is one that
+    was changed just before it was hashed (see :func:`sha256_of`).
+    """
+    entries = []
+    for signature in sorted(_SETTLED & _SHA_MEMO.keys()):
+        file = Path(signature[0])
+        try:
+            current = _stat_signature(file, file.stat())
+        except OSError:
+            continue
+        if current == signature:
+            entries.append([*signature, _SHA_MEMO[signature]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"version": HASHES_VERSION, "files": entries}))
+    os.replace(tmp, path)
 
 
 INPUT_SUFFIXES = frozenset({".csv", ".xlsx"})

@@ -16,12 +16,15 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
+from nazorg.builds import files_fingerprint
 from nazorg.settings import Settings
 from nazorg.timing import mark_startup
 from nazorg.warehouse import ensure_schemas
 
 # Work files of runs that died are removed after this long.
 STALE_WORK_FILE_SECONDS = 24 * 3600
+# In the cache folder: the SHA-256 of every export as its file was last seen.
+KNOWN_HASHES = "file_hashes.json"
 
 
 class NazorgWarehouse(dg.ConfigurableResource):
@@ -57,6 +60,13 @@ class NazorgWarehouse(dg.ConfigurableResource):
     def cache_dir(self) -> Path:
         """Parsed input files by content hash (see nazorg.ingest.ParseCache)."""
         return self.settings().warehouse.parent / ".cache"
+
+    def files_fingerprint(self, folders: list[str]) -> str:
+        """:func:`nazorg.builds.files_fingerprint` of ``folders`` in raw/, with the hashes
+        of unchanged files taken from the last run instead of read again."""
+        return files_fingerprint(
+            self.settings().raw_dir, folders, known_hashes=self.cache_dir() / KNOWN_HASHES
+        )
 
     def work_file(self, run_id: str) -> Path:
         published = self.settings().warehouse

@@ -4,8 +4,13 @@ The end-to-end proof (an update equals a build from scratch, table by table) is 
 test_operations.py; these tests pin the rule that decides who is rebuilt.
 """
 
+import hashlib
+import os
+from types import SimpleNamespace
+
 import polars as pl
 
+from nazorg import builds, ingest
 from nazorg.ingest import LEDGER_SCHEMA, QUALITY_SCHEMA, SourceResult
 from nazorg.sources.detentions import persons_to_update
 
@@ -91,3 +96,65 @@ def test_dpan_rows_count_with_their_own_number():
         [("dpan/2012.xlsx", "sha-d", "loaded"), ("dpan/2013.xlsx", "sha-e", "loaded")],
     )
     assert persons_to_update(previous, _result([], []), dpan).to_list() == ["p1"]
+
+
+# --------------------------------------------------------------------------- known hashes
+
+
+def _forget_hashes(monkeypatch):
+    monkeypatch.setattr(ingest, "_SHA_MEMO", {})
+    monkeypatch.setattr(ingest, "_SETTLED", set())
+
+
+def test_an_unchanged_export_is_not_read_again_in_the_next_run(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    (raw / "justid").mkdir(parents=True)
+    for name in ("a.csv", "b.csv"):
+        (raw / "justid" / name).write_text(f"{name}\n")
+    monkeypatch.setattr(ingest, "SETTLED_NS", 0)  # as if the exports landed last night
+    known = tmp_path / "cache" / "file_hashes.json"
+    _forget_hashes(monkeypatch)
+    first = builds.files_fingerprint(raw, ["justid"], known_hashes=known)
+    assert known.exists() and "a.csv" in known.read_text()
+
+    # the next run (a new process): nothing of the exports is read for their hashes
+    _forget_hashes(monkeypatch)
+    reads = []
+    real = hashlib.sha256
+    counting = SimpleNamespace(sha256=lambda *a: reads.append(1) or real(*a))
+    monkeypatch.setattr(ingest, "hashlib", counting)  # the hashing of exports only
+    assert builds.files_fingerprint(raw, ["justid"], known_hashes=known) == first
+    assert reads == []
+    assert ingest.sha256_of(raw / "justid" / "a.csv") == real(b"a.csv\n").hexdigest()
+    assert reads == []
+
+    # a new export is read; one rewritten with the same size and modification time too
+    # (its status-change time moved)
+    (raw / "justid" / "c.csv").write_text("c.csv\n")
+    stat = (raw / "justid" / "b.csv").stat()
+    (raw / "justid" / "b.csv").write_text("B.csv\n")
+    os.utime(raw / "justid" / "b.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _forget_hashes(monkeypatch)
+    changed = builds.files_fingerprint(raw, ["justid"], known_hashes=known)
+    assert changed != first
+    assert len(reads) == 2  # b.csv and c.csv, not a.csv
+    assert builds.files_fingerprint(raw, ["justid"]) == changed  # as without known hashes
+
+
+def test_a_file_changed_just_before_it_was_hashed_is_not_remembered(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    (raw / "justid").mkdir(parents=True)
+    (raw / "justid" / "fresh.csv").write_text("x\n")  # written now: it may still change
+    known = tmp_path / "file_hashes.json"
+    _forget_hashes(monkeypatch)
+    fingerprint = builds.files_fingerprint(raw, ["justid"], known_hashes=known)
+    assert "fresh.csv" not in known.read_text()
+    # once it has been quiet for a while, it is remembered
+    monkeypatch.setattr(ingest, "SETTLED_NS", 0)
+    _forget_hashes(monkeypatch)
+    assert builds.files_fingerprint(raw, ["justid"], known_hashes=known) == fingerprint
+    assert "fresh.csv" in known.read_text()
+    # a damaged file of known hashes only means reading everything once more
+    known.write_text("{not json")
+    _forget_hashes(monkeypatch)
+    assert builds.files_fingerprint(raw, ["justid"], known_hashes=known) == fingerprint
