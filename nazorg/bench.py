@@ -110,7 +110,7 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
     """Wall time per step of the latest run in this Dagster instance (its event log)."""
     import dagster as dg
 
-    # dagster.yaml names the folder of the event log as {env: DAGSTER_HOME}.
+    # The pooled event log of dagster.yaml finds its folder through DAGSTER_HOME.
     with (
         patch.dict(os.environ, {"DAGSTER_HOME": str(dagster_home)}),
         dg.DagsterInstance.from_config(str(dagster_home)) as instance,

@@ -17,6 +17,7 @@ import instance.storage as pooled
 from instance.storage import MAX_RUN_ENGINES, PooledSqliteEventLogStorage
 
 REPO = Path(__file__).resolve().parent.parent
+PRAGMAS = ("journal_mode", "synchronous")
 
 
 @dg.asset
@@ -72,6 +73,9 @@ def test_a_run_is_stored_through_one_engine_per_file_and_reads_back(tmp_path, mo
             {instance.event_log_storage.conn_string_for_shard(s) for s in ("index", run_id)}
         )
         assert len(created) == 2
+        with instance.event_log_storage.run_connection(run_id) as conn:
+            pragmas = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in PRAGMAS]
+        assert pragmas == ["wal", 1]  # WAL (Dagster's), synchronous=NORMAL (ours)
         materialization = instance.get_latest_materialization_event(dg.AssetKey("table_b"))
         assert materialization.run_id == run_id
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
@@ -133,3 +137,26 @@ def test_a_failed_statement_rolls_back_and_the_pool_goes_on(tmp_path, monkeypatc
             with storage.index_connection() as conn:
                 conn.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
         assert dg.materialize([table_a], instance=instance).success
+
+
+def test_without_dagster_home_the_events_go_to_a_temporary_folder(tmp_path, monkeypatch):
+    """Dagster's command-line tools make a temporary instance when DAGSTER_HOME is not
+    set, and still read dagster.yaml from the working directory (the repository)."""
+    from dagster._core.instance.ref import InstanceRef
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv(pooled.TEMPORARY_FOLDER_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    registered = []
+    monkeypatch.setattr(pooled.atexit, "register", lambda *a, **k: registered.append(a))
+    ref = InstanceRef.from_dir(str(tmp_path / "temporary_home"), config_dir=str(REPO))
+    with dg.DagsterInstance.from_ref(ref) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, PooledSqliteEventLogStorage)
+        folder = Path(storage._base_dir)
+        assert folder.parent == tmp_path and folder.name.startswith(".tmp_dagster_home_")
+        assert dg.materialize([table_a], instance=instance).success
+        # a process it starts (dagster dev: webserver, daemon, runs) finds the same folder
+        with dg.DagsterInstance.from_ref(ref) as child:
+            assert Path(child.event_log_storage._base_dir) == folder
+    assert (shutil.rmtree, str(folder)) in registered  # removed when the process ends
