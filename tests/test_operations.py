@@ -672,6 +672,9 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(
     )
     assert run.returncode == 0, run.stderr[-3000:]
     log = run.stdout + run.stderr
+    # The process exits without a final collection (pipelines/__init__.py): nothing of
+    # DuckDB may then be left alive, or its bindings report it as leaked.
+    assert "nanobind" not in log and "leaked" not in log
     assert "justid/kapot.csv failed: justid/kapot.csv: het bestand is leeg" in log
     assert "Samenvatting van de run: 1 bestand(en) geladen, 0 duplicaat, 1 mislukt" in log
     con = duckdb.connect(str(published), read_only=True)
