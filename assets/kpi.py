@@ -20,13 +20,13 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_frame
+from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_and_write
 from assets.sql import sql
 from nazorg import builds
 from nazorg import cohort as cohort_mkba_tables
 from nazorg.mkba import MkbaParameters
 from nazorg.timing import stage
-from nazorg.warehouse import replace_table, replace_table_from_sql, table_exists
+from nazorg.warehouse import replace_table_from_sql, table_exists
 from pipelines.resources import NazorgWarehouse
 from schemas.base import TableModel
 from schemas.caseload import (
@@ -494,8 +494,7 @@ def _cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: 
             cohort_mkba_tables.parameter_rows(params, config.bootstrap_draws, config.bootstrap_seed)
         )
         for model, frame in frames.items():
-            result = validate_frame(model, frame, context.log)
-            replace_table(con, model, frame)
+            result = validate_and_write(con, model, frame, context.log)
             checks = [SIZES_MATCH_FUNNEL] if model is CohortBenefitSummary else []
             yield from step.built_table(
                 model, inputs, result, checks, metadata={"parameters": used}

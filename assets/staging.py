@@ -14,7 +14,7 @@ from assets.common import (
     Step,
     check_specs,
     record_sources,
-    validate_frame,
+    validate_and_write,
     validate_update,
 )
 from nazorg import builds
@@ -29,7 +29,6 @@ from nazorg.warehouse import (
     changed_persons,
     note_changed_persons,
     replace_rows_of_persons,
-    replace_table,
     table_exists,
 )
 from pipelines.resources import NazorgWarehouse
@@ -65,8 +64,7 @@ def municipalities(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             yield from step.kept_table(Municipalities, previous)
             return
         frame = _model_frame(Municipalities, load_reference())
-        result = validate_frame(Municipalities, frame, context.log)
-        replace_table(con, Municipalities, frame)
+        result = validate_and_write(con, Municipalities, frame, context.log)
         yield from step.built_table(Municipalities, inputs, result, content=inputs)
 
 
@@ -118,8 +116,7 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         frame = _model_frame(Detentions, placed)
         new_warnings = _placement_warnings(warnings)
         if persons is None:
-            result = validate_frame(Detentions, frame, context.log)
-            replace_table(con, Detentions, frame)
+            result = validate_and_write(con, Detentions, frame, context.log)
             how = {"update": False}
         else:
             kept_warnings = _placement_warnings_of_others(con, justid, dpan, persons)
@@ -240,8 +237,7 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         with stage("transform"):
             frame, superseded = cases_source.build_cases(result.rows)
         frame = _model_frame(Cases, frame)
-        check = validate_frame(Cases, frame, context.log)
-        replace_table(con, Cases, frame)
+        check = validate_and_write(con, Cases, frame, context.log)
         record_sources(con, context.log, {"caseload": result}, superseded)
         if superseded.height:
             context.log.info(
@@ -308,8 +304,7 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         with stage("transform"):
             forms = _model_frame(Screenings, screening_source.build_screenings(rows, episodes))
         if persons is None:
-            check = validate_frame(Screenings, forms, context.log)
-            replace_table(con, Screenings, forms)
+            check = validate_and_write(con, Screenings, forms, context.log)
             how = {"update": False}
         else:
             replace_rows_of_persons(con, Screenings, persons, forms)
@@ -389,7 +384,6 @@ def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         with stage("transform"):
             linked = cohort_source.link_to_cases(result, cases)
             frame = _model_frame(CohortSample, cohort_source.staging_frame(linked))
-        check = validate_frame(CohortSample, frame, context.log)
-        replace_table(con, CohortSample, frame)
+        check = validate_and_write(con, CohortSample, frame, context.log)
         record_sources(con, context.log, {"cohort": linked})
         yield from step.built_table(CohortSample, inputs, check, content=inputs)
