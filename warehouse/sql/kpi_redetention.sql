@@ -19,17 +19,17 @@ WITH data_end AS (
     GROUP BY region
 ),
 anchor AS (
+    -- The first release of the year; (release date, admission date) orders a person's
+    -- releases without ties (an episode is one person and one admission date).
     SELECT
         person_key,
         year(release_date)::INTEGER AS release_year,
-        release_date AS anchor_date,
-        region
+        min(release_date) AS anchor_date,
+        arg_min_null(region, (release_date - DATE '1800-01-01')::BIGINT * 100000
+            + (admission_date - DATE '1800-01-01')) AS region
     FROM staging.detentions
     WHERE is_release
-    QUALIFY row_number() OVER (
-        PARTITION BY person_key, year(release_date)
-        ORDER BY release_date, admission_date, episode_id
-    ) = 1
+    GROUP BY person_key, year(release_date)
 ),
 started AS (
     -- Nazorg-plus trajectories started: a 'Gestart' case, per region and year of
