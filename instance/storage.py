@@ -4,7 +4,7 @@ Dagster's own ``SqliteEventLogStorage`` builds a new SQLAlchemy engine, opens a 
 SQLite connection and throws both away for every event it stores: a run of ``nightly``
 stores about 250 events (a planned event, an output, a materialisation or a check
 evaluation per table and check), and building and tearing down the engines took about
-2 s of every run here, whether it computed anything or not (measured with the
+2.5 s of every run here, whether it computed anything or not (measured with the
 orchestration floor, BENCHMARKS.md).
 
 :class:`PooledSqliteEventLogStorage` stores the same events in the same files with the
@@ -72,10 +72,10 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     The files go where Dagster's own class puts them: ``$DAGSTER_HOME/history/runs``, or
     ``base_dir`` when configured (an instance whose folder is not ``DAGSTER_HOME``
-    needs it). Without ``DAGSTER_HOME`` Dagster's command-line tools
-    use a temporary instance (and still read ``dagster.yaml`` from the working
-    directory): the events then go to a temporary folder, shared with the processes it
-    starts (``dagster dev``) and removed when the process that made it ends.
+    needs it). Without ``DAGSTER_HOME``, Dagster's command-line tools use a temporary
+    instance and still read ``dagster.yaml`` from the working directory: the events
+    then go to a temporary folder, shared with the processes it starts (``dagster
+    dev``) and removed when the process that made it ends.
     """
 
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
