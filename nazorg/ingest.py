@@ -156,6 +156,7 @@ def sha256_of(path: Path) -> str:
             digest.update(block)
     if len(_SHA_MEMO) > 100_000:
         _SHA_MEMO.clear()
+        _SETTLED.clear()
     _SHA_MEMO[signature] = digest.hexdigest()
     # A file changed within the same clock tick as it was read could keep its times:
     # only a file that was already quiet for a while is remembered beyond this run.
