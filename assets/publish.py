@@ -26,6 +26,7 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
             if table_exists(con, BUILDS_TABLE):
                 describe(con, TableBuilds)
             summary = run_summary(con)
+        nazorg.release()
         publish(work, settings.warehouse)
         context.log.info(f"Warehouse gepubliceerd: {settings.warehouse}")
         log_run_summary(context.log, summary)

@@ -1,14 +1,16 @@
 """Time per pipeline stage, for the benchmark.
 
 Off unless ``NAZORG_TIMINGS_FILE`` names a file: then every stage adds its seconds to a
-process-wide tally that is written (atomically) to that JSON file after each stage, so
-the benchmark can read it even when the run is a separate ``dagster`` process. The
+process-wide tally that is written (atomically) to that JSON file at exit, and meanwhile
+at most once a second (a write after every one of the run's hundreds of stages cost
+~0.1 s), so the benchmark can read it when the run is a separate ``dagster`` process. The
 tally also holds ``startup``: the seconds from the start of the process to its first
 stage (interpreter, imports, loading the definitions, starting the run).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -38,6 +40,8 @@ STARTUP = "startup"
 
 _tally: dict[str, float] = defaultdict(float)
 _lock = threading.Lock()
+WRITE_INTERVAL = 1.0  # seconds between writes of the file during a run
+_last_write: list[float] = []  # when the file was last written; empty: never
 # Seconds spent in nested stages, per open stage of this thread: a stage's own time
 # excludes them (pseudonymising inside validation counts as pseudonymising only).
 _local = threading.local()
@@ -85,7 +89,16 @@ def stage(name: str) -> Iterator[None]:
             stack[-1] += elapsed
         with _lock:
             _tally[name] += elapsed - inner
-            path = Path(target)
-            temporary = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
-            temporary.write_text(json.dumps(_tally, indent=1))
-            os.replace(temporary, path)
+            if not _last_write:
+                atexit.register(_write, target)
+            if not _last_write or time.perf_counter() - _last_write[-1] >= WRITE_INTERVAL:
+                _write(target)
+
+
+def _write(target: str) -> None:
+    """The tally to ``target``, atomically (a reader never sees half a file)."""
+    path = Path(target)
+    temporary = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
+    temporary.write_text(json.dumps(_tally, indent=1))
+    os.replace(temporary, path)
+    _last_write[:] = [time.perf_counter()]

@@ -36,6 +36,9 @@ class NazorgWarehouse(dg.ConfigurableResource):
     pseudonym_key: str | None = None
 
     _warned: bool = PrivateAttr(default=False)
+    # The run's work file stays open from its first step to publishing (see connect).
+    _database: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _database_path: Path | None = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
         env = Settings.from_env()
@@ -78,21 +81,40 @@ class NazorgWarehouse(dg.ConfigurableResource):
 
         A new work file starts as a copy of the published warehouse, so a run that
         materialises only some assets still publishes a complete warehouse.
+
+        The database stays open between the steps of a run in one process (the
+        in-process executor): each step gets a connection of its own to it, and closing
+        that is cheap. Opening the file and checkpointing it when the last connection
+        closed cost ~40 ms a step. The database is closed by :meth:`release`, before
+        publishing, and at the end of the run (``teardown_after_execution``).
         """
         mark_startup()
         work = self.work_file(run_id)
-        if not work.exists():
-            work.parent.mkdir(parents=True, exist_ok=True)
-            self._remove_stale_work_files(work.parent)
-            published = self.settings().warehouse
-            if published.exists():
-                shutil.copyfile(published, work)
-        con = duckdb.connect(str(work))
+        if self._database is None or self._database_path != work:
+            self.release()
+            if not work.exists():
+                work.parent.mkdir(parents=True, exist_ok=True)
+                self._remove_stale_work_files(work.parent)
+                published = self.settings().warehouse
+                if published.exists():
+                    shutil.copyfile(published, work)
+            database = duckdb.connect(str(work))
+            ensure_schemas(database)
+            self._database, self._database_path = database, work
+        con = self._database.cursor()
         try:
-            ensure_schemas(con)
             yield con
         finally:
             con.close()
+
+    def release(self) -> None:
+        """Close the run's work file: everything written is in the file (checkpointed)."""
+        database, self._database, self._database_path = self._database, None, None
+        if database is not None:
+            database.close()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.release()
 
     @staticmethod
     def _remove_stale_work_files(folder: Path) -> None:
