@@ -742,9 +742,7 @@ def _x(path: Path) -> int:
         con.close()
 
 
-def test_the_steps_of_a_run_share_its_open_work_file_and_its_end_closes_it(
-    tmp_path, monkeypatch
-):
+def test_the_steps_of_a_run_share_its_open_work_file_and_its_end_closes_it(tmp_path, monkeypatch):
     """Opening the work file and checkpointing it as the last connection closes cost
     ~40 ms a step: a run opens it once. The end of the run closes it, also when the run
     does not publish (here: two staging tables only), so the file can be read after."""
