@@ -42,7 +42,7 @@ from nazorg.ingest import (
     sha256_of,
 )
 from nazorg.timing import stage
-from nazorg.warehouse import table_exists
+from nazorg.warehouse import table_columns, table_exists
 
 REPO = Path(__file__).resolve().parent.parent
 # Everything that decides what a table holds. (The demo generator and the benchmark
@@ -146,16 +146,7 @@ def _ensure_builds_table(con: duckdb.DuckDBPyConnection) -> None:
     """The table of fingerprints, in its current shape. A table of another shape (an
     older version) is dropped: it only means that every table is built again once."""
     if table_exists(con, BUILDS_TABLE):
-        schema, name = BUILDS_TABLE.split(".")
-        found = [
-            c
-            for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
-                "table_name = ? AND database_name = current_database() ORDER BY column_index",
-                [schema, name],
-            ).fetchall()
-        ]
-        if found == list(BUILDS_COLUMNS):
+        if table_columns(con, BUILDS_TABLE) == list(BUILDS_COLUMNS):
             return
         con.execute(f"DROP TABLE {BUILDS_TABLE}")
     columns = ", ".join(f"{name} {kind}" for name, kind in BUILDS_COLUMNS.items())

@@ -223,13 +223,28 @@ def _fsync_directory(folder: Path) -> None:
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
+    # Literals, not parameters: with parameters DuckDB scans the whole catalog (~6 ms a
+    # call at national scale, called ~100 times a run), with literals it filters it
+    # (~0.7 ms).
     return bool(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
-            "AND database_name = current_database()",
-            [schema, name],
+            f"SELECT count(*) FROM duckdb_tables() WHERE schema_name = {_literal(schema)} "
+            f"AND table_name = {_literal(name)} AND database_name = current_database()"
         ).fetchall()[0][0]
     )
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of ``table`` in their order (none when it does not exist)."""
+    schema, name = table.split(".")
+    return [
+        column
+        for (column,) in con.execute(
+            f"SELECT column_name FROM duckdb_columns() WHERE schema_name = {_literal(schema)} "
+            f"AND table_name = {_literal(name)} AND database_name = current_database() "
+            "ORDER BY column_index"
+        ).fetchall()
+    ]
 
 
 # Eight or more digits in a row: a BSN (also without its leading zero), a phone number.
