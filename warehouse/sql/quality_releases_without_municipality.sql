@@ -3,13 +3,16 @@
 -- region's outflow. A municipality that was named but could not be placed is a row
 -- warning instead, not counted here.
 WITH last_release AS (
-    SELECT person_key, year(release_date) AS year, municipality_recorded
+    -- The last release of the year; (release date, admission date) orders a person's
+    -- releases without ties (an episode is one person and one admission date), as in
+    -- kpi_redetention.sql.
+    SELECT
+        year(release_date) AS year,
+        arg_max(municipality_recorded, (release_date - DATE '1800-01-01')::BIGINT * 100000
+            + (admission_date - DATE '1800-01-01')) AS municipality_recorded
     FROM staging.detentions
     WHERE is_release
-    QUALIFY row_number() OVER (
-        PARTITION BY person_key, year(release_date)
-        ORDER BY release_date DESC, admission_date DESC, episode_id DESC
-    ) = 1
+    GROUP BY person_key, year(release_date)
 )
 SELECT year, count(*) FILTER (WHERE NOT municipality_recorded) AS persons
 FROM last_release
