@@ -359,6 +359,10 @@ def report(rounds: dict[str, list[Measurement]], size: float, raw: Path, command
         chosen[n] for n in ("floor", "full", "incremental", "baseline")
     )
     ratio = baseline.wall_seconds / full.wall_seconds if full.wall_seconds else 0.0
+    # The baseline has no way to skip unchanged exports: every night it does all of it.
+    night_ratio = (
+        baseline.wall_seconds / incremental.wall_seconds if incremental.wall_seconds else 0.0
+    )
     work_ratio = (
         baseline.wall_seconds / (full.wall_seconds - floor.wall_seconds)
         if full.wall_seconds > floor.wall_seconds
@@ -409,6 +413,10 @@ def report(rounds: dict[str, list[Measurement]], size: float, raw: Path, command
         f"Pipeline vs naive baseline, end to end: **{ratio:.1f}×** faster. "
         f"Baseline agrees with the pipeline: {agreement}.",
         "",
+        f"A night's run (one new daily export) against the same baseline, which cannot skip "
+        f"unchanged exports and so does all of its work every night: {night_ratio:.1f}× "
+        "faster. The target below is judged on the full run, both from scratch.",
+        "",
         f"The pipeline's own work (full run minus the orchestration floor, "
         f"{full.wall_seconds - floor.wall_seconds:.1f} s) is {work_ratio:.1f}× faster than the "
         "baseline; the floor is what Dagster costs for the same assets, checks and steps "
@@ -440,7 +448,9 @@ def report(rounds: dict[str, list[Measurement]], size: float, raw: Path, command
         "",
         f"- full run ≤ {TARGET_FULL_SECONDS:.0f} s: {full.wall_seconds:.1f} s, {_status(full.wall_seconds <= TARGET_FULL_SECONDS)}",
         f"- peak RSS ≤ 2 GiB: {peak:.0f} MiB, {_status(peak <= TARGET_PEAK_MIB)}",
-        f"- ≥ {TARGET_RATIO:.0f}× faster than the naive baseline: {ratio:.1f}×, {_status(ratio >= TARGET_RATIO)}",
+        f"- ≥ {TARGET_RATIO:.0f}× faster than the naive baseline (full run against the "
+        f"baseline): {ratio:.1f}×, {_status(ratio >= TARGET_RATIO)} (a night's run against "
+        f"the baseline: {night_ratio:.1f}×)",
         f"- incremental run ≤ {TARGET_INCREMENTAL_SECONDS:.0f} s: {incremental.wall_seconds:.1f} s, "
         f"{_status(incremental.wall_seconds <= TARGET_INCREMENTAL_SECONDS)}",
         "",

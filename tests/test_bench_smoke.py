@@ -24,4 +24,5 @@ def test_benchmark_smoke_run_reports_every_stage(tmp_path):
     assert "naive baseline" in text and all(f"| {s} |" in text for s in STAGES)
     assert "Baseline agrees with the pipeline: yes" in text
     assert "orchestration floor" in text
+    assert "A night's run (one new daily export) against the same baseline" in text
     assert "| kpi_tables |" in text
