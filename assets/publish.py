@@ -5,7 +5,7 @@ import duckdb
 
 from nazorg.builds import BUILDS_TABLE
 from nazorg.warehouse import describe, publish, table_exists
-from pipelines.resources import NazorgWarehouse
+from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 from schemas.quality import TableBuilds
 
 
@@ -14,7 +14,7 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     its step and skips this one, so a figure that would mislead a manager is never
     published."""
 
-    @dg.asset(key=dg.AssetKey(["warehouse", "published"]), group_name="publish", deps=upstream)
+    @dg.asset(key=PUBLISHED_KEY, group_name="publish", deps=upstream)
     def published(
         context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
     ) -> dg.MaterializeResult:

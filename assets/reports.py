@@ -12,9 +12,7 @@ import dagster as dg
 import duckdb
 
 from nazorg.timing import stage
-from pipelines.resources import NazorgWarehouse
-
-PUBLISHED = dg.AssetKey(["warehouse", "published"])
+from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 
 
 class WorkbookConfig(dg.Config):
@@ -26,7 +24,7 @@ class WorkbookConfig(dg.Config):
     suppression_threshold: int | None = None
 
 
-@dg.asset(key=["reports", "region_workbooks"], group_name="reports", deps=[PUBLISHED])
+@dg.asset(key=["reports", "region_workbooks"], group_name="reports", deps=[PUBLISHED_KEY])
 def region_workbooks(
     context: dg.AssetExecutionContext, config: WorkbookConfig, nazorg: NazorgWarehouse
 ) -> dg.MaterializeResult:

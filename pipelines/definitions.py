@@ -33,6 +33,11 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
             *dg.load_assets_from_modules([reports]),
         ],
         jobs=[nightly],
+        # The same for every other run: "Materialize" in the UI and `dagster asset
+        # materialize` launch Dagster's implicit asset job, whose default executor (a
+        # process per step) would run two staging steps at once on one work file: the
+        # second fails on DuckDB's file lock.
+        executor=dg.in_process_executor,
         schedules=[nightly_schedule],
         sensors=[raw_exports_sensor],
         resources={"nazorg": NazorgWarehouse(), **(resources or {})},

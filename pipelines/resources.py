@@ -25,6 +25,8 @@ from nazorg.warehouse import ensure_schemas
 STALE_WORK_FILE_SECONDS = 24 * 3600
 # In the cache folder: the SHA-256 of every export as its file was last seen.
 KNOWN_HASHES = "file_hashes.json"
+# The asset that publishes a run's work file (assets/publish.py).
+PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
 
 
 class NazorgWarehouse(dg.ConfigurableResource):
@@ -114,7 +116,21 @@ class NazorgWarehouse(dg.ConfigurableResource):
             database.close()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        work = self._database_path  # None once published (publishing releases it)
         self.release()
+        run = context.run
+        selection = run.asset_selection if run is not None else None
+        if work is not None and selection is not None and PUBLISHED_KEY not in selection:
+            # "Materialize" on a few tables in the UI: they were built in this run's work
+            # file, which nothing will ever publish. Say so rather than let the UI suggest
+            # the warehouse changed, and do not keep a copy of the warehouse for a day.
+            for path in (work, work.with_name(work.name + ".wal")):
+                path.unlink(missing_ok=True)
+            context.log.warning(
+                "Deze run heeft niets gepubliceerd: warehouse/published zat niet in de "
+                "selectie, dus het warehouse dat analisten openen is niet veranderd. "
+                "Selecteer warehouse/published mee om de gebouwde tabellen te publiceren."
+            )
 
     @staticmethod
     def _remove_stale_work_files(folder: Path) -> None:

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -742,10 +743,26 @@ def _x(path: Path) -> int:
         con.close()
 
 
-def test_the_steps_of_a_run_share_its_open_work_file_and_its_end_closes_it(tmp_path, monkeypatch):
+def _open_in_this_process(path: Path) -> bool:
+    """Whether a file descriptor of this process points at ``path`` (also once deleted)."""
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.removesuffix(" (deleted)") == str(path):
+            return True
+    return False
+
+
+def test_a_run_opens_its_work_file_once_and_one_that_does_not_publish_says_so(
+    tmp_path, monkeypatch
+):
     """Opening the work file and checkpointing it as the last connection closes cost
-    ~40 ms a step: a run opens it once. The end of the run closes it, also when the run
-    does not publish (here: two staging tables only), so the file can be read after."""
+    ~40 ms a step: a run opens it once, and the end of the run closes it. A run whose
+    selection leaves out publishing ("Materialize" on two staging tables in the UI)
+    publishes nothing: it says so, and removes its work file instead of keeping a copy
+    of the warehouse for a day."""
     from assets import staging
 
     opened: list[str] = []
@@ -756,23 +773,57 @@ def test_the_steps_of_a_run_share_its_open_work_file_and_its_end_closes_it(tmp_p
         return connect(database, *args, **kwargs)
 
     monkeypatch.setattr(duckdb, "connect", counting)
-    resource = NazorgWarehouse(
-        raw_dir=str(RAW), warehouse=str(tmp_path / "nazorg.duckdb"), pseudonym_key=TEST_KEY
-    )
+    published = tmp_path / "nazorg.duckdb"
+    resource = NazorgWarehouse(raw_dir=str(RAW), warehouse=str(published), pseudonym_key=TEST_KEY)
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [staging.municipalities, staging.cohort_sample],
         resources={"nazorg": resource},
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
     )
     assert result.success
-    (work,) = (tmp_path / ".work").glob("*.duckdb")
+    work = resource.work_file(result.run_id)
     assert opened.count(str(work)) == 1
-    monkeypatch.undo()
-    con = duckdb.connect(str(work), read_only=True)  # fails while the run holds it open
+    assert not _open_in_this_process(work)
+    assert list((tmp_path / ".work").iterdir()) == []
+    assert not published.exists()
+    warnings = [
+        e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING
+    ]
+    assert any("Deze run heeft niets gepubliceerd" in m for m in warnings), warnings
+
+
+def test_materialize_all_from_the_cli_runs_in_one_process_and_publishes(tmp_path):
+    """What "Materialize all" in the UI and `dagster asset materialize` launch: Dagster's
+    implicit asset job. With its default executor (a process per step) two staging steps
+    ran at once on the run's work file and the second failed on DuckDB's file lock."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    published = tmp_path / "warehouse" / "nazorg.duckdb"
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    run = subprocess.run(
+        [dagster, "asset", "materialize", "-m", "pipelines", "--select", "*"],
+        cwd=REPO,
+        env=os.environ
+        | {
+            "DAGSTER_HOME": str(home),
+            "NAZORG_RAW_DIR": str(RAW),
+            "NAZORG_WAREHOUSE": str(published),
+            "NAZORG_REPORTS_DIR": str(tmp_path / "reports"),
+            "NAZORG_PSEUDONYM_KEY": TEST_KEY,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log[-3000:]
+    assert "multiprocess executor" not in log and "Conflicting lock" not in log
+    assert "Warehouse gepubliceerd" in log
+    con = duckdb.connect(str(published), read_only=True)
     try:
-        tables = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging'"
-        ).fetchall()
-        assert tables == [(2,)]
+        assert con.execute("SELECT count(*) FROM kpi.outflow").fetchall()[0][0] > 0
     finally:
         con.close()
+    assert list((tmp_path / "reports").glob("kpi_*.xlsx"))  # the workbooks, after publishing
