@@ -278,9 +278,10 @@ class Step:
     ) -> Iterator:
         """Materialisation and checks of a table kept from ``run_id``.
 
-        Its Pandera check is not run again: the table is exactly what was validated (and
-        passed, or it would not have been published) in that run; the SQL checks run,
-        since the tables they compare with may have changed.
+        Its Pandera check is not run again: the table is exactly what was validated and
+        passed in that run (a build whose check failed is never published, and a
+        re-execution forgets it: ``forget_unchecked_builds``); the SQL checks run, since
+        the tables they compare with may have changed.
         """
         table = model.table()
         self.kept.append(table)

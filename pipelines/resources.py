@@ -16,10 +16,10 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from nazorg.builds import files_fingerprint
+from nazorg.builds import BUILDS_TABLE, files_fingerprint
 from nazorg.settings import Settings
 from nazorg.timing import mark_startup
-from nazorg.warehouse import ensure_schemas
+from nazorg.warehouse import ensure_schemas, table_exists
 
 # Work files of runs that died are removed after this long.
 STALE_WORK_FILE_SECONDS = 24 * 3600
@@ -41,6 +41,9 @@ class NazorgWarehouse(dg.ConfigurableResource):
     # The run's work file stays open from its first step to publishing (see connect).
     _database: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _database_path: Path | None = PrivateAttr(default=None)
+    # A re-execution's work file starts from the one of the run it re-executes (see
+    # setup_for_execution); None: from the published warehouse.
+    _start_from: Path | None = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
         env = Settings.from_env()
@@ -82,7 +85,8 @@ class NazorgWarehouse(dg.ConfigurableResource):
         """Read-write connection to this run's private work file.
 
         A new work file starts as a copy of the published warehouse, so a run that
-        materialises only some assets still publishes a complete warehouse.
+        materialises only some assets still publishes a complete warehouse; a
+        re-execution starts from the work file of the run it re-executes instead.
 
         The database stays open between the steps of a run in one process (the
         in-process executor): each step gets a connection of its own to it, and closing
@@ -94,14 +98,21 @@ class NazorgWarehouse(dg.ConfigurableResource):
         work = self.work_file(run_id)
         if self._database is None or self._database_path != work:
             self.release()
+            from_parent = False
             if not work.exists():
                 work.parent.mkdir(parents=True, exist_ok=True)
                 self._remove_stale_work_files(work.parent)
-                published = self.settings().warehouse
-                if published.exists():
-                    shutil.copyfile(published, work)
+                from_parent = self._start_from is not None and self._start_from.exists()
+                start = self._start_from if from_parent else self.settings().warehouse
+                if start.exists():
+                    shutil.copyfile(start, work)
+                wal = start.with_name(start.name + ".wal")  # a run that was killed
+                if from_parent and wal.exists():
+                    shutil.copyfile(wal, work.with_name(work.name + ".wal"))
             database = duckdb.connect(str(work))
             ensure_schemas(database)
+            if from_parent:
+                forget_unchecked_builds(database)
             self._database, self._database_path = database, work
         con = self._database.cursor()
         try:
@@ -115,6 +126,29 @@ class NazorgWarehouse(dg.ConfigurableResource):
         if database is not None:
             database.close()
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """*Re-execute from failure* runs only the failed step and what follows it: the
+        other steps' tables must be those the failed run built from the same exports, in
+        its work file (kept after a failure), not the last published ones. Unless a run
+        published since, which that file would set back."""
+        run = context.run
+        parent = run.parent_run_id if run is not None else None
+        self._start_from = None
+        if parent is None:
+            return
+        parent_work = self.work_file(parent)
+        published = self.settings().warehouse
+        if (
+            parent_work.exists()
+            and parent_work.stat().st_mtime > time.time() - STALE_WORK_FILE_SECONDS
+            and (not published.exists() or parent_work.stat().st_mtime > published.stat().st_mtime)
+        ):
+            self._start_from = parent_work
+            context.log.info(
+                f"Heruitvoering van run {parent[:8]}: verder met de tabellen die die run "
+                "bouwde (zijn werkbestand), niet met het gepubliceerde warehouse."
+            )
+
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         work = self._database_path  # None once published (publishing releases it)
         self.release()
@@ -122,14 +156,13 @@ class NazorgWarehouse(dg.ConfigurableResource):
         selection = run.asset_selection if run is not None else None
         if work is not None and selection is not None and PUBLISHED_KEY not in selection:
             # "Materialize" on a few tables in the UI: they were built in this run's work
-            # file, which nothing will ever publish. Say so rather than let the UI suggest
-            # the warehouse changed, and do not keep a copy of the warehouse for a day.
-            for path in (work, work.with_name(work.name + ".wal")):
-                path.unlink(missing_ok=True)
+            # file, which nothing will publish. Say so rather than let the UI suggest that
+            # the warehouse changed; the file is left to look at (and removed after a day).
             context.log.warning(
                 "Deze run heeft niets gepubliceerd: warehouse/published zat niet in de "
-                "selectie, dus het warehouse dat analisten openen is niet veranderd. "
-                "Selecteer warehouse/published mee om de gebouwde tabellen te publiceren."
+                "selectie, dus het warehouse dat analisten openen is niet veranderd. De "
+                f"gebouwde tabellen staan in {work} (na 24 uur opgeruimd); selecteer "
+                "warehouse/published mee om ze te publiceren."
             )
 
     @staticmethod
@@ -138,3 +171,10 @@ class NazorgWarehouse(dg.ConfigurableResource):
         for path in folder.glob("*.duckdb*"):
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+
+
+def forget_unchecked_builds(con: duckdb.DuckDBPyConnection) -> None:
+    """Builds whose Pandera check did not pass (the failed run's broken table) are not
+    kept by a re-execution: without their record the table is built and checked again."""
+    if table_exists(con, BUILDS_TABLE):
+        con.execute(f"DELETE FROM {BUILDS_TABLE} WHERE checked IS NULL")
