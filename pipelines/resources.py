@@ -27,6 +27,7 @@ STALE_WORK_FILE_SECONDS = 24 * 3600
 KNOWN_HASHES = "file_hashes.json"
 # The asset that publishes a run's work file (assets/publish.py).
 PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
+PUBLISH_STEP = "warehouse__published"
 
 
 class NazorgWarehouse(dg.ConfigurableResource):
@@ -152,9 +153,7 @@ class NazorgWarehouse(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         work = self._database_path  # None once published (publishing releases it)
         self.release()
-        run = context.run
-        selection = run.asset_selection if run is not None else None
-        if work is not None and selection is not None and PUBLISHED_KEY not in selection:
+        if work is not None and _built_tables_without_publishing(context):
             # "Materialize" on a few tables in the UI: they were built in this run's work
             # file, which nothing will publish. Say so rather than let the UI suggest that
             # the warehouse changed; the file is left to look at (and removed after a day).
@@ -171,6 +170,20 @@ class NazorgWarehouse(dg.ConfigurableResource):
         for path in folder.glob("*.duckdb*"):
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+
+
+def _built_tables_without_publishing(context: dg.InitResourceContext) -> bool:
+    """Whether the run materialised a table and publishing was not among its steps (a
+    run of a job's every step, ``nightly``, has it; a run of checks alone built nothing)."""
+    run = context.run
+    if run is None or run.step_keys_to_execute is None or context.instance is None:
+        return False
+    if PUBLISH_STEP in run.step_keys_to_execute:
+        return False  # planned: it ran, or a failure before it says why it did not
+    built = context.instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=1
+    )
+    return bool(built.records)
 
 
 def forget_unchecked_builds(con: duckdb.DuckDBPyConnection) -> None:

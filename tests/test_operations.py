@@ -788,7 +788,10 @@ def test_a_run_opens_its_work_file_once_and_one_that_does_not_publish_says_so(
     warnings = [
         e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING
     ]
-    assert any("Deze run heeft niets gepubliceerd" in m and str(work) in m for m in warnings)
+    assert any("Deze run heeft niets gepubliceerd" in m and str(work) in m for m in warnings), (
+        warnings,
+        work,
+    )
     monkeypatch.undo()
     con = duckdb.connect(str(work), read_only=True)  # fails while the run holds it open
     try:
@@ -798,6 +801,25 @@ def test_a_run_opens_its_work_file_once_and_one_that_does_not_publish_says_so(
         assert tables == [(2,)]
     finally:
         con.close()
+
+
+def test_a_run_of_checks_alone_says_nothing_about_publishing(demo_build, tmp_path):
+    from assets.kpi import kpi_tables
+
+    _, demo = demo_build
+    published = tmp_path / "nazorg.duckdb"
+    shutil.copyfile(demo, published)
+    instance = dg.DagsterInstance.ephemeral()
+    redetention = dg.AssetKey(["kpi", "redetention"])
+    result = dg.materialize(
+        [kpi_tables],
+        selection=dg.AssetSelection.checks(dg.AssetCheckKey(redetention, "groups_add_up")),
+        resources={"nazorg": NazorgWarehouse(warehouse=str(published), pseudonym_key=TEST_KEY)},
+        instance=instance,
+    )
+    assert result.success
+    assert [e.check_name for e in result.get_asset_check_evaluations()] == ["groups_add_up"]
+    assert not [e for e in instance.all_logs(result.run_id) if e.level >= logging.WARNING]
 
 
 def test_materialize_all_from_the_cli_runs_in_one_process_and_publishes(tmp_path):
