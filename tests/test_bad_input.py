@@ -578,19 +578,13 @@ def test_a_failed_file_is_logged_as_a_warning_with_its_reason(broken_run):
     assert "2 bestand(en) geladen, 0 duplicaat, 2 mislukt" in summary
 
 
-def test_a_failing_blocking_check_stops_publishing_and_fails_the_run(
-    broken_run, tmp_path, monkeypatch
-):
-    """A bug that would double every share in kpi.outflow: the Pandera check
-    (shares sum to 1) blocks, nothing is published, and the run says which check."""
+def double_the_outflow_shares(patch: pytest.MonkeyPatch) -> None:
+    """A bug in the outflow query that doubles every share: its blocking Pandera check
+    (shares sum to 1 per region and year) fails."""
     import assets.kpi
 
-    _, good, raw = broken_run
-    warehouse = tmp_path / "nazorg.duckdb"
-    shutil.copyfile(good, warehouse)
-    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
     original = assets.kpi.sql
-    monkeypatch.setattr(
+    patch.setattr(
         assets.kpi,
         "sql",
         lambda name: (
@@ -599,6 +593,18 @@ def test_a_failing_blocking_check_stops_publishing_and_fails_the_run(
             else original(name)
         ),
     )
+
+
+def test_a_failing_blocking_check_stops_publishing_and_fails_the_run(
+    broken_run, tmp_path, monkeypatch
+):
+    """A bug that would double every share in kpi.outflow: the Pandera check
+    (shares sum to 1) blocks, nothing is published, and the run says which check."""
+    _, good, raw = broken_run
+    warehouse = tmp_path / "nazorg.duckdb"
+    shutil.copyfile(good, warehouse)
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    double_the_outflow_shares(monkeypatch)
     run = run_logged(raw, warehouse)
     result = run.result
     assert not result.success

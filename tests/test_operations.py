@@ -42,7 +42,7 @@ from pipelines import defs
 from pipelines.automation import SETTLE_SECONDS, evaluate, nightly_schedule, raw_exports_sensor
 from pipelines.resources import NazorgWarehouse
 from tests.conftest import RAW, REPO, TEST_KEY
-from tests.test_bad_input import LoggedRun, run_logged
+from tests.test_bad_input import LoggedRun, double_the_outflow_shares, run_logged
 from tests.test_privacy import identifying_values
 
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -646,32 +646,8 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(
     # 4. the next run, from the command line as the nightly schedule would, with a
     # broken export among the inputs: it succeeds (exit code 0) and cleans up
     (small / "justid" / "kapot.csv").write_bytes(b"")
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
-    run = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dagster")),
-            "job",
-            "execute",
-            "-m",
-            "pipelines",
-            "-j",
-            "nightly",
-        ],
-        cwd=REPO,
-        env=env
-        | {
-            "DAGSTER_HOME": str(home),
-            "NAZORG_RAW_DIR": str(small),
-            "NAZORG_WAREHOUSE": str(published),
-            "NAZORG_REPORTS_DIR": str(tmp_path / "reports"),
-            "NAZORG_PSEUDONYM_KEY": TEST_KEY,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    nightly = ["job", "execute", "-m", "pipelines", "-j", "nightly"]
+    run = dagster_cli(nightly, small, published, tmp_path, env)
     assert run.returncode == 0, run.stderr[-3000:]
     log = run.stdout + run.stderr
     # The process exits without a final collection (pipelines/__init__.py): nothing of
@@ -826,26 +802,9 @@ def test_materialize_all_from_the_cli_runs_in_one_process_and_publishes(tmp_path
     """What "Materialize all" in the UI and `dagster asset materialize` launch: Dagster's
     implicit asset job. With its default executor (a process per step) two staging steps
     ran at once on the run's work file and the second failed on DuckDB's file lock."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
     published = tmp_path / "warehouse" / "nazorg.duckdb"
-    dagster = str(Path(sys.executable).with_name("dagster"))
-    run = subprocess.run(
-        [dagster, "asset", "materialize", "-m", "pipelines", "--select", "*"],
-        cwd=REPO,
-        env=os.environ
-        | {
-            "DAGSTER_HOME": str(home),
-            "NAZORG_RAW_DIR": str(RAW),
-            "NAZORG_WAREHOUSE": str(published),
-            "NAZORG_REPORTS_DIR": str(tmp_path / "reports"),
-            "NAZORG_PSEUDONYM_KEY": TEST_KEY,
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    everything = ["asset", "materialize", "-m", "pipelines", "--select", "*"]
+    run = dagster_cli(everything, RAW, published, tmp_path)
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-3000:]
     assert "multiprocess executor" not in log and "Conflicting lock" not in log
@@ -856,6 +815,31 @@ def test_materialize_all_from_the_cli_runs_in_one_process_and_publishes(tmp_path
     finally:
         con.close()
     assert list((tmp_path / "reports").glob("kpi_*.xlsx"))  # the workbooks, after publishing
+
+
+def dagster_cli(
+    args: list[str], raw: Path, published: Path, folder: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """The ``dagster`` command as a user runs it, with a Dagster home and the reports in
+    ``folder``."""
+    home = folder / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), *args],
+        cwd=REPO,
+        env=(env or dict(os.environ))
+        | {
+            "DAGSTER_HOME": str(home),
+            "NAZORG_RAW_DIR": str(raw),
+            "NAZORG_WAREHOUSE": str(published),
+            "NAZORG_REPORTS_DIR": str(folder / "reports"),
+            "NAZORG_PSEUDONYM_KEY": TEST_KEY,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 # --------------------------------------------------------------------------- re-execution
@@ -875,8 +859,6 @@ def test_re_execution_from_failure_continues_from_the_failed_runs_tables(
     The tables of the steps that succeeded must be the failed run's (built from today's
     exports), not those of the warehouse published the night before: the re-executed run
     publishes what a full build of today's exports gives."""
-    import assets.kpi
-
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     held_back = sorted((raw / "justid").rglob("*.csv"))[-1]
@@ -895,17 +877,8 @@ def test_re_execution_from_failure_continues_from_the_failed_runs_tables(
     assert dg.execute_job(job, instance).success  # last night: without the held-back export
 
     held_back.write_bytes(content)  # today's export arrives, and a bug fails the KPI step
-    original = assets.kpi.sql
     with monkeypatch.context() as patch:
-        patch.setattr(
-            assets.kpi,
-            "sql",
-            lambda name: (
-                original(name).replace("AS share", "* 2 AS share")
-                if name == "kpi_outflow"
-                else original(name)
-            ),
-        )
+        double_the_outflow_shares(patch)
         failed = dg.execute_job(job, instance)
         assert not failed.success
         # Re-executed before the bug is fixed: the table that failed its blocking check
