@@ -50,10 +50,10 @@ BASELINE_SITE = REPO / "bench" / ".baseline-site"
 # The baseline's two KPIs with everything they are made of, and publishing.
 SAME_WORK_SELECTION = "+kpi/outflow,+kpi/caseload,warehouse/published"
 
-# Targets of issue 8 on this machine.
+# Targets of docs/contract/performance.md, on this machine.
 TARGET_FULL_SECONDS = 20.0
 TARGET_PEAK_MIB = 2048.0
-TARGET_RATIO = 5.0
+TARGET_RATIO = 3.0  # docs/contract/performance.md: the floor itself is only ~4x the baseline
 TARGET_INCREMENTAL_SECONDS = 8.0
 
 # The RSS of the process tree is sampled this often; the list of processes in the tree

@@ -19,7 +19,7 @@ from pipelines.resources import NazorgWarehouse
 
 REPO = Path(__file__).resolve().parent.parent
 RAW = REPO / "raw"
-EXAMPLES = REPO.parent / "shared" / "examples"
+EXAMPLES = REPO / "tests" / "examples"
 TEST_KEY = "test-pseudonym-key"
 
 

@@ -1,4 +1,4 @@
-"""The example exports of the input contract (../shared/examples) ingest."""
+"""The example exports of the input contract (tests/examples, docs/contract/sources.md) ingest."""
 
 import shutil
 
