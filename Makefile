@@ -46,10 +46,10 @@ demo-data: setup
 
 REPEAT ?= 3
 bench: setup $(BASELINE_SITE)/.installed
-	$(BIN)/python -m nazorg.bench --repeat $(REPEAT) --report BENCHMARKS.md --notes docs/benchmark-notes.md
+	$(BIN)/python -m bench.run --repeat $(REPEAT) --report BENCHMARKS.md --notes docs/benchmark-notes.md
 
 profile: setup
-	$(BIN)/python -m nazorg.bench --profile bench/profile
+	$(BIN)/python -m bench.run --profile bench/profile
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml

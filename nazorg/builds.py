@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 # decide nothing about a warehouse; leaving them out keeps their edits cheap.)
 CODE_FOLDERS = ("nazorg", "assets", "schemas", "pipelines", "warehouse/sql")
 CODE_SUFFIXES = (".py", ".sql", ".csv")
-NOT_CODE = ("nazorg/demo/", "nazorg/bench")
+NOT_CODE = ("nazorg/demo/",)
 
 BUILDS_TABLE = "quality.table_builds"
 BUILDS_COLUMNS = {

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from nazorg import bench_baseline as baseline
-from nazorg.bench import compare_with_warehouse
+from bench import baseline
+from bench.run import compare_with_warehouse
 from tests.conftest import RAW, run_nightly
 
 # --------------------------------------------------------------------------- unit rules

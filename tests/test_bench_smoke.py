@@ -1,6 +1,6 @@
 """A tiny run of the benchmark: it completes and reports every stage (never a timing)."""
 
-from nazorg.bench import median, report, run
+from bench.run import median, report, run
 from nazorg.timing import STAGES
 
 

@@ -423,7 +423,7 @@ def test_a_new_daily_export_updates_episodes_and_links_of_its_persons_only(demo_
     """The nightly case: one new daily JustID export, nothing else. Detentions and
     screening links are updated for the persons in it; the published warehouse equals a
     build of the same inputs from scratch."""
-    from nazorg.bench import add_daily_export
+    from bench.run import add_daily_export
 
     _, demo_published = demo_build
     raw = tmp_path / "raw"

@@ -1,4 +1,4 @@
-"""The national-scale benchmark: ``make bench`` (``python -m nazorg.bench``).
+"""The national-scale benchmark: ``make bench`` (``python -m bench.run``).
 
 1. Generates the national-scale exports once (``bench/data/raw``, reused while the
    generator's size and seed are unchanged): :mod:`nazorg.demo.national`.
@@ -11,7 +11,7 @@
 4. Runs the pipeline on only what the baseline computes (outflow and caseload with the
    tables, checks and publishing they need: ``dagster asset materialize --select``),
    from an empty warehouse: the same work as the baseline, through the same stack.
-5. Runs the naive baseline (pandas + openpyxl, :mod:`nazorg.bench_baseline`) on the same
+5. Runs the naive baseline (pandas + openpyxl, :mod:`bench.baseline`) on the same
    input as the full run, in the same invocation, so the ratio is measured on one
    machine at one time, and checks that its figures equal the pipeline's.
 6. Writes the results to ``BENCHMARKS.md`` (``--report``) and prints them.
@@ -204,7 +204,7 @@ def add_daily_export(raw: Path, rows: int = 300) -> Path:
 
 
 LABELS = {
-    "floor": "the same job doing nothing (orchestration floor, `nazorg.bench_floor`)",
+    "floor": "the same job doing nothing (orchestration floor, `bench.floor`)",
     "full": "nightly, full run from an empty warehouse",
     "incremental": "nightly after one new daily JustID export",
     "same_work": "only what the baseline computes (outflow, caseload and their inputs), from an empty warehouse",
@@ -233,7 +233,7 @@ def run_once(raw: Path, work: Path) -> dict[str, Measurement]:
         [dagster, "instance", "migrate"], env=env, cwd=REPO, capture_output=True, check=True
     )
     execute = [dagster, "job", "execute", "-j", "nightly", "-m"]
-    results = {"floor": measure(LABELS["floor"], [*execute, "nazorg.bench_floor"], env)}
+    results = {"floor": measure(LABELS["floor"], [*execute, "bench.floor"], env)}
     results["floor"].steps = step_seconds(dagster_home)
     results["full"] = measure(LABELS["full"], [*execute, "pipelines"], env, timings)
     results["full"].steps = step_seconds(dagster_home)
@@ -251,7 +251,7 @@ def run_once(raw: Path, work: Path) -> dict[str, Measurement]:
         shutil.rmtree(daily.parent, ignore_errors=True)
     results["same_work"], same_warehouse = _same_work(dagster, env, work / "same_work")
     baseline_out = work / "baseline.xlsx"
-    baseline = [sys.executable, "-m", "nazorg.bench_baseline", str(raw), str(baseline_out)]
+    baseline = [sys.executable, "-m", "bench.baseline", str(raw), str(baseline_out)]
     results["baseline"] = measure(LABELS["baseline"], baseline, baseline_env(env))
     results["baseline"].stages["agreement"] = _agreement(baseline_out, full_copy)
     results["baseline"].stages["agreement_same_work"] = _agreement(baseline_out, same_warehouse)

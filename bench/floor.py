@@ -3,7 +3,7 @@
 Every asset of the real definitions is mirrored by an asset with the same keys, the
 same checks (and their blocking flags) and the same steps, whose body only reports its
 materialisations and passing checks. Run like the real job
-(``dagster job execute -m nazorg.bench_floor -j nightly``), it costs what Dagster costs
+(``dagster job execute -m bench.floor -j nightly``), it costs what Dagster costs
 for this graph on this machine: interpreter and imports (the real definitions are
 loaded to be mirrored), loading the code location, creating the run, and the event log
 writes of every step, materialisation and check. Whatever the real run takes beyond it

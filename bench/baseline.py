@@ -39,7 +39,7 @@ It reads ``nazorg/reference/municipalities.csv`` and nothing else of the pipelin
 Polars, DuckDB or Dagster, no import of the pipeline's modules. Persons are counted as
 distinct (normalised) BSNs; the pseudonymisation does not change a count.
 
-Usage: ``python -m nazorg.bench_baseline RAW_DIR OUT.xlsx``
+Usage: ``python -m bench.baseline RAW_DIR OUT.xlsx``
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
-REFERENCE_CSV = Path(__file__).parent / "reference" / "municipalities.csv"
+REFERENCE_CSV = Path(__file__).resolve().parent.parent / "nazorg" / "reference" / "municipalities.csv"
 OVERIG = "OVERIG"
 
 # --------------------------------------------------------------------------- columns
