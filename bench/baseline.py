@@ -55,7 +55,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
-REFERENCE_CSV = Path(__file__).resolve().parent.parent / "nazorg" / "reference" / "municipalities.csv"
+REFERENCE_CSV = (
+    Path(__file__).resolve().parent.parent / "nazorg" / "reference" / "municipalities.csv"
+)
 OVERIG = "OVERIG"
 
 # --------------------------------------------------------------------------- columns
