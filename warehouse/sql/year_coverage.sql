@@ -2,8 +2,9 @@
 -- One row per region, source and year from the source's first to its latest year, with
 -- covered = the source's first date is on or before 1 January of that year and its latest
 -- date on or after 31 December (warehouse.md, year_complete). A KPI table's year is
--- complete when EVERY source it is built from covers it; a KPI query pastes this file with
--- `-- include: year_coverage` and keeps the sources it reads (see kpi_length_of_stay.sql).
+-- complete when EVERY source it is built from covers it; a KPI query pastes this file (a
+-- line "include: year_coverage" in a comment, assets/sql.py) and keeps the sources it
+-- reads (see kpi_length_of_stay.sql).
 -- This is the one place where year_complete is defined for the tables of issue 23.
 --
 -- The dates per source (the data carry no export period, so the rows' own dates stand
