@@ -241,6 +241,8 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                    WHERE l.episodes IS DISTINCT FROM s.released_detentions""",
             ),
         ),
+        # year_coverage reads the case register too
+        adapt=_without_missing_cases,
     ),
     KpiTable(
         IntakeTimeliness,
@@ -268,6 +270,7 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                       OR k.with_form IS DISTINCT FROM s.with_form""",
             ),
         ),
+        adapt=_without_missing_cases,
     ),
     KpiTable(
         TargetGroups,

@@ -478,3 +478,12 @@ def test_recidivism_also_without_a_cohort_size():
     # 2 × 0.5 × 2.7 = 2.7 → 3 expected; 2 observed
     assert (r["interviewed"], r["expected_offences"], r["observed_offences"]) == (2, 3.0, 2)
     assert (r["observed_recidivists"], r["avoided_offences"]) == (1, 1.0)
+
+
+def test_built_without_a_case_register():
+    """A warehouse without staging.cases (no register loaded yet) still builds all three:
+    year_coverage reads the register, which then covers no year."""
+    con = warehouse([stay("a", 10)], [], cases=None)
+    assert build(con, LengthOfStay).height == 8  # 2019 (coverage) and 2020, four bands
+    assert build(con, IntakeTimeliness).height == 3
+    assert build(con, TargetGroups).height == 8
