@@ -497,12 +497,12 @@ def _within_four_weeks(episodes: list[Episode]) -> None:
     most 28 days. Only the admission moves (later, to 20-28 days before the release, and
     within 2020), so the release, its place and year, re-detention windows and every figure
     by year of admission stay as they were; a transfer or leave before the new admission
-    is dropped. Admissions from 5 to 30 June neither move nor are moved to: their forms
-    (dated up to 10 days later) could fall in the fortnight that the two 2020 screening
+    is dropped. Admissions from 25 May to 30 June neither move nor are moved to: their forms
+    (dated up to three weeks later) could fall in the fortnight that the two 2020 screening
     files share, whose size the screening tests fix."""
     rng = random.Random(2023_0403)
     year = dt.date(2020, 1, 1)
-    overlap = (dt.date(2020, 6, 5), dt.date(2020, 6, 30))
+    overlap = (dt.date(2020, 5, 25), dt.date(2020, 6, 30))
 
     def new_admission(ep: Episode, stay: int) -> dt.date:
         return ep.end - dt.timedelta(days=stay)
