@@ -46,6 +46,7 @@ from schemas.cohort import (
     ReachFunnel,
 )
 from schemas.kpi import Outflow
+from schemas.process import CohortRecidivism, IntakeTimeliness, LengthOfStay, TargetGroups
 from schemas.redetention import Redetention
 from schemas.screening import NeedsAtIntake, ScreeningCoverage
 
@@ -221,6 +222,92 @@ KPI_TABLES: tuple[KpiTable, ...] = (
     ),
     KpiTable(ScreeningCoverage, "kpi_screening_coverage"),
     KpiTable(NeedsAtIntake, "kpi_needs_at_intake"),
+    KpiTable(
+        LengthOfStay,
+        "kpi_length_of_stay",
+        (
+            _check(
+                "kpi.length_of_stay",
+                "bands_sum_to_released_episodes",
+                "De verblijfsduurklassen tellen per regio en jaar van ontslag op tot de ontslagen "
+                "detentieperioden van kpi.screening_coverage.",
+                """SELECT coalesce(l.region, s.region) AS region,
+                          coalesce(l.release_year, s.year) AS release_year,
+                          l.episodes, s.released_detentions
+                   FROM (SELECT region, release_year, sum(released_episodes) AS episodes
+                         FROM kpi.length_of_stay GROUP BY ALL) l
+                   FULL JOIN kpi.screening_coverage s
+                     ON s.region = l.region AND s.year = l.release_year
+                   WHERE l.episodes IS DISTINCT FROM s.released_detentions""",
+            ),
+        ),
+        # year_coverage reads the case register too
+        adapt=_without_missing_cases,
+    ),
+    KpiTable(
+        IntakeTimeliness,
+        "kpi_intake_timeliness",
+        (
+            _check(
+                "kpi.intake_timeliness",
+                "admissions_match_episodes",
+                "De insluitingen zijn per regio en jaar precies de detentieperioden van "
+                "staging.detentions, en de perioden met een formulier precies die met een "
+                "gekoppeld formulier.",
+                """WITH s AS (
+                       SELECT d.region, year(d.admission_date) AS admission_year,
+                              count(*) AS admissions,
+                              count(*) FILTER (WHERE d.episode_id IN (
+                                  SELECT episode_id FROM staging.screenings)) AS with_form
+                       FROM staging.detentions d WHERE d.region IS NOT NULL GROUP BY ALL)
+                   SELECT coalesce(k.region, s.region) AS region,
+                          coalesce(k.admission_year, s.admission_year) AS admission_year,
+                          k.admissions, s.admissions AS in_staging,
+                          k.with_form, s.with_form AS with_form_in_staging
+                   FROM kpi.intake_timeliness k
+                   FULL JOIN s ON s.region = k.region AND s.admission_year = k.admission_year
+                   WHERE k.admissions IS DISTINCT FROM s.admissions
+                      OR k.with_form IS DISTINCT FROM s.with_form""",
+            ),
+        ),
+        adapt=_without_missing_cases,
+    ),
+    KpiTable(
+        TargetGroups,
+        "kpi_target_groups",
+        (
+            _check(
+                "kpi.target_groups",
+                "group_within_all",
+                "Geen doelgroep telt meer personen, of meer personen met een casus, dan 'all' "
+                "van dezelfde regio en hetzelfde jaar.",
+                """SELECT g.region, g.release_year, g.target_group,
+                          g.released_persons, a.released_persons AS all_persons,
+                          g.with_case, a.with_case AS all_with_case
+                   FROM kpi.target_groups g
+                   LEFT JOIN kpi.target_groups a
+                     ON a.region = g.region AND a.release_year = g.release_year
+                    AND a.target_group = 'all'
+                   WHERE a.region IS NULL
+                      OR g.released_persons > a.released_persons
+                      OR g.with_case > a.with_case""",
+            ),
+            _check(
+                "kpi.target_groups",
+                "all_matches_outflow",
+                "De groep 'all' is per regio en jaar de uitstroom van kpi.outflow (personen, "
+                "geplaatst bij hun laatste ontslag).",
+                """WITH o AS (SELECT region, year, sum(persons) AS total FROM kpi.outflow GROUP BY ALL)
+                   SELECT coalesce(g.region, o.region) AS region,
+                          coalesce(g.release_year, o.year) AS release_year,
+                          g.released_persons, o.total AS outflow_total
+                   FROM (SELECT * FROM kpi.target_groups WHERE target_group = 'all') g
+                   FULL JOIN o ON o.region = g.region AND o.year = g.release_year
+                   WHERE g.released_persons IS DISTINCT FROM o.total""",
+            ),
+        ),
+        adapt=_without_missing_cases,
+    ),
     KpiTable(
         ReachFunnel,
         "kpi_reach_funnel",
@@ -412,6 +499,8 @@ MKBA_MODELS = (
     CohortParameters,
     CohortSensitivity,
     CohortUncertainty,
+    # After the lines and parameters: its check compares with them.
+    CohortRecidivism,
 )
 
 SIZES_MATCH_FUNNEL = _check(
@@ -429,6 +518,33 @@ SIZES_MATCH_FUNNEL = _check(
        WHERE s.cohort_size IS DISTINCT FROM n.persons
           OR s.sample_size IS DISTINCT FROM i.persons""",
 )
+RECIDIVISM_FEEDS_OFFENCE_LINE = _check(
+    "kpi.cohort_recidivism",
+    "feeds_offence_damage_line",
+    "Verwacht − waargenomen = vermeden delicten, en vermeden delicten per jaar × kosten per "
+    "delict × correctie kleine steekproef is het jaarbedrag van de post vermeden delictschade "
+    "(variant A) in kpi.cohort_benefit.",
+    """WITH p AS (
+           SELECT region, cohort_year,
+                  max(value) FILTER (WHERE parameter = 'cost_per_offence') AS cost_per_offence,
+                  max(value) FILTER (WHERE parameter = 'haircut') AS haircut
+           FROM kpi.cohort_parameters GROUP BY ALL)
+       SELECT r.region, r.cohort_year, r.expected_offences, r.observed_offences,
+              r.avoided_offences, r.avoided_offences_per_year,
+              b.amount_per_year_sample AS offence_line_per_year
+       FROM kpi.cohort_recidivism r
+       LEFT JOIN p USING (region, cohort_year)
+       LEFT JOIN kpi.cohort_benefit b
+         ON b.region = r.region AND b.cohort_year = r.cohort_year
+        AND b.variant = 'A' AND b.line = 'avoided_offence_damage'
+       WHERE r.expected_offences - r.observed_offences <> r.avoided_offences
+          OR (b.region IS NOT NULL AND abs(r.avoided_offences_per_year * p.cost_per_offence
+                                           * p.haircut - b.amount_per_year_sample) > 1e-6)""",
+)
+MKBA_CHECKS: dict[type[TableModel], list[SqlCheck]] = {
+    CohortBenefitSummary: [SIZES_MATCH_FUNNEL],
+    CohortRecidivism: [RECIDIVISM_FEEDS_OFFENCE_LINE],
+}
 # What the MKBA takes from the funnel: the cohort sizes N, nothing else. A new day of
 # releases changes the funnel's first stage, never these rows: the MKBA (and its
 # bootstrap) is then not computed again.
@@ -449,7 +565,7 @@ COHORT_SIZES = (
         )
         for model in MKBA_MODELS
     ],
-    check_specs=check_specs(MKBA_MODELS, [SIZES_MATCH_FUNNEL]),
+    check_specs=check_specs(MKBA_MODELS, [c for cs in MKBA_CHECKS.values() for c in cs]),
 )
 def cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: NazorgWarehouse):
     """The MKBA of every (region, cohort year) in ``staging.cohort_sample``: lines,
@@ -470,8 +586,7 @@ def _cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: 
         previous = [step.previous(model, inputs) for model in MKBA_MODELS]
         if all(previous):
             for model, run_id in zip(MKBA_MODELS, previous, strict=True):
-                checks = [SIZES_MATCH_FUNNEL] if model is CohortBenefitSummary else []
-                yield from step.kept_table(model, run_id, checks)
+                yield from step.kept_table(model, run_id, MKBA_CHECKS.get(model, []))
             step.log_summary("mkba")
             return
         with stage("read"):
@@ -489,13 +604,13 @@ def _cohort_mkba(context: dg.AssetExecutionContext, config: MkbaConfig, nazorg: 
             CohortParameters: tables.parameters,
             CohortSensitivity: tables.sensitivity,
             CohortUncertainty: tables.uncertainty,
+            CohortRecidivism: tables.recidivism,
         }
         used = dict(
             cohort_mkba_tables.parameter_rows(params, config.bootstrap_draws, config.bootstrap_seed)
         )
         for model, frame in frames.items():
             result = validate_and_write(con, model, frame, context.log)
-            checks = [SIZES_MATCH_FUNNEL] if model is CohortBenefitSummary else []
             yield from step.built_table(
-                model, inputs, result, checks, metadata={"parameters": used}
+                model, inputs, result, MKBA_CHECKS.get(model, []), metadata={"parameters": used}
             )

@@ -20,6 +20,7 @@ from nazorg.mkba import (
     MkbaParameters,
     bootstrap,
     compute_lines,
+    recidivism,
     sensitivity,
     summarise,
 )
@@ -64,6 +65,20 @@ SENSITIVITY_SCHEMA = {
     "value": pl.Float64,
     "benefit_cost_ratio": pl.Float64,
 }
+RECIDIVISM_SCHEMA = {
+    "region": pl.Utf8,
+    "cohort_year": pl.Int64,
+    "interviewed": pl.Int64,
+    "reference_prevalence": pl.Float64,
+    "expected_recidivists": pl.Float64,
+    "offences_per_recidivist": pl.Float64,
+    "expected_offences": pl.Float64,
+    "observed_recidivists": pl.Int64,
+    "observed_offences": pl.Int64,
+    "avoided_offences": pl.Float64,
+    "observation_years": pl.Int64,
+    "avoided_offences_per_year": pl.Float64,
+}
 FUNNEL_SCHEMA = {
     "region": pl.Utf8,
     "cohort_year": pl.Int64,
@@ -99,6 +114,7 @@ def _case(r: dict) -> InterviewedCase:
         benefit_months_once=r["benefit_months_once"],
         attribution=r["attribution"],
         one_off_costs=r["one_off_costs_eur"],
+        recidivism=r["recidivism"],
     )
 
 
@@ -130,13 +146,16 @@ def parameter_rows(params: MkbaParameters, draws: int, seed: int) -> list[tuple[
 
 @dataclass
 class CohortTables:
-    """The five MKBA tables, and why a cohort of the sample was left out (Dutch)."""
+    """The MKBA tables, and why a cohort of the sample was left out (Dutch)."""
 
     benefit: pl.DataFrame
     summary: pl.DataFrame
     parameters: pl.DataFrame
     sensitivity: pl.DataFrame
     uncertainty: pl.DataFrame
+    #: Expected and observed offences; also for a cohort whose N is unknown (it needs
+    #: only the interviewed cases).
+    recidivism: pl.DataFrame
     skipped: list[str] = field(default_factory=list)
 
 
@@ -175,6 +194,7 @@ def compute_mkba(
     parameters: list[tuple] = []
     sens: list[tuple] = []
     unc: list[tuple] = []
+    recid: list[tuple] = []
     skipped: list[str] = []
     wanted = set(only) if only is not None else None
     for region, year in cohorts(sample):
@@ -185,6 +205,7 @@ def compute_mkba(
         if not cases:
             skipped.append(f"{region} {year}: geen geïnterviewde casussen, geen MKBA")
             continue
+        recid += _rows((region, year), [recidivism(cases, params)], RECIDIVISM_SCHEMA)
         if not cohort_size:
             skipped.append(
                 f"{region} {year}: geen gestarte nazorg-plus-trajecten in de casusregistratie "
@@ -214,6 +235,7 @@ def compute_mkba(
         parameters=_frame(parameters, PARAMETER_SCHEMA),
         sensitivity=_frame(sens, SENSITIVITY_SCHEMA),
         uncertainty=_frame(unc, UNCERTAINTY_SCHEMA),
+        recidivism=_frame(recid, RECIDIVISM_SCHEMA),
         skipped=skipped,
     )
 

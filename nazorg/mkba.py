@@ -242,6 +242,8 @@ class InterviewedCase:
     benefit_months_once: float | None = None
     attribution: float | None = None
     one_off_costs: float | None = None
+    #: ``Recidive``: at least one new proven offence in the follow-up (None: not filled in).
+    recidivism: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,18 @@ class _CaseArrays:
 
 
 # ------------------------------------------------------------------------------ core
+
+
+def expected_offences(
+    sample_size: int, params: MkbaParameters | _ParameterBatch
+) -> float | np.ndarray:
+    """Offences the interviewed sample would have committed at the reference group's rate:
+    ``round(n × reference_prevalence × offences_per_recidivist)``, half away from zero (the
+    report's "circa 16 (6 x 2.7)", §5.1). The offence-damage line and
+    ``kpi.cohort_recidivism`` both take it from here."""
+    return round_half_away_from_zero(
+        sample_size * params.reference_prevalence * params.offences_per_recidivist
+    )
 
 
 @dataclass(frozen=True)
@@ -336,9 +350,7 @@ def _line_amounts(
         return _Amounts(None, batched(sample), batched(sample * f))
 
     # Crime, variant A: offences expected from the reference group minus observed ones.
-    expected = round_half_away_from_zero(
-        n * params.reference_prevalence * params.offences_per_recidivist
-    )
+    expected = expected_offences(n, params)
     observed = over_cases(cases.offences)
     offence_per_year = (
         (expected - observed) / params.observation_years * params.cost_per_offence * params.haircut
@@ -518,6 +530,47 @@ def compute_lines(
                 )
             )
     return rows
+
+
+@dataclass(frozen=True)
+class Recidivism:
+    """One row of ``kpi.cohort_recidivism`` (without region and cohort year): the
+    intermediate figures of the offence-damage line (§5.1), which the report computes but
+    does not table."""
+
+    interviewed: int
+    reference_prevalence: float
+    expected_recidivists: float
+    offences_per_recidivist: float
+    expected_offences: float
+    observed_recidivists: int
+    observed_offences: int
+    avoided_offences: float
+    observation_years: int
+    avoided_offences_per_year: float
+
+
+def recidivism(cases: Sequence[InterviewedCase], params: MkbaParameters) -> Recidivism:
+    """Expected and observed offences of the interviewed cases, with the parameters and
+    rounding of :func:`_line_amounts` (:func:`expected_offences`); the offence-damage line
+    per year is ``avoided_offences_per_year × cost_per_offence × haircut``."""
+    arrays = _CaseArrays.from_cases(cases)
+    n = arrays.sample_size
+    expected = float(expected_offences(n, params))
+    observed = int(arrays.offences.sum())
+    avoided = expected - observed
+    return Recidivism(
+        interviewed=n,
+        reference_prevalence=params.reference_prevalence,
+        expected_recidivists=n * params.reference_prevalence,
+        offences_per_recidivist=params.offences_per_recidivist,
+        expected_offences=expected,
+        observed_recidivists=sum(1 for c in cases if c.recidivism),
+        observed_offences=observed,
+        avoided_offences=avoided,
+        observation_years=params.observation_years,
+        avoided_offences_per_year=avoided / params.observation_years,
+    )
 
 
 def summarise(lines: Sequence[BenefitLine], cohort_size: int, sample_size: int) -> list[Summary]:

@@ -26,13 +26,19 @@ comma, one amount written ``€ 2.500,00``, ``Geinterviewd`` once without its di
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from nazorg.demo.files import save_workbook
-from nazorg.demo.population import Population, ml_case_number
+from nazorg.demo.population import (
+    ML_FOLLOW_UP_SAMPLE,
+    ML_INTERVIEWED,
+    ML_NON_RESPONSE,
+    Population,
+    ml_case_number,
+    ml_follow_up_draw,
+)
 
 HEADER = [
     "Casusnummer",
@@ -53,8 +59,10 @@ HEADER = [
 ]
 
 COHORT_YEAR = 2020
-SAMPLE_SIZE = 20
-NON_RESPONSE = ["Onbereikbaar"] * 5 + ["Weigering"] * 2 + ["Afgezegd"]
+# The draw itself is in the population (ml_follow_up_draw): who is interviewed decides
+# who is still detained at the end of 2022.
+SAMPLE_SIZE = ML_FOLLOW_UP_SAMPLE
+NON_RESPONSE = ML_NON_RESPONSE
 
 P, NP, N, NEG, U = "Positief", "Neutraal tot positief", "Neutraal", "Negatief", "Onbekend"
 INT, REG, WEINIG = "Intensief", "Regulier", "Weinig verbinding"
@@ -80,12 +88,9 @@ INTERVIEWS = [
 
 def sample_rows(population: Population) -> list[list[object]]:
     """The 20 rows of the follow-up, sorted by case number as a sample list is."""
-    rng = random.Random(20201231)
-    drawn = sorted(rng.sample(range(len(population.ml_started)), SAMPLE_SIZE))
-    statuses: list[object] = [*range(len(INTERVIEWS)), *NON_RESPONSE]
-    rng.shuffle(statuses)
+    assert len(INTERVIEWS) == ML_INTERVIEWED
     rows: list[list[object]] = []
-    for index, status in zip(drawn, statuses, strict=True):
+    for index, status in ml_follow_up_draw(len(population.ml_started)):
         head: list[object] = [ml_case_number(index), COHORT_YEAR]
         if isinstance(status, str):
             rows.append([*head, status] + [None] * (len(HEADER) - 3))

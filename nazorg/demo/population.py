@@ -10,6 +10,7 @@ there; each writer module adds only the quirks of its export format.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass, field
 from functools import cache
@@ -462,13 +463,97 @@ def _limburg(rng: random.Random, pool: PersonPool) -> tuple[list[Episode], dict]
     return episodes, roles
 
 
+# --- What the Limburg report says in words (kpi-method.md, "Figures the report gives in
+# words"). Applied to the population once it is drawn, each from a random stream of its
+# own, so that every draw above (and every published figure it gives) stays as it was.
+
+# The cohort follow-up (§2.3): 20 of the started trajectories drawn at random, 12 of them
+# interviewed (the report's cases 1-12), 5 unreachable, 2 refusals, 1 who kept cancelling.
+ML_FOLLOW_UP_SAMPLE = 20
+ML_INTERVIEWED = 12
+ML_NON_RESPONSE = ["Onbereikbaar"] * 5 + ["Weigering"] * 2 + ["Afgezegd"]
+
+# "bijna de helft van de gedetineerden verlaat binnen 4 weken de PI" (§4.3): this share of
+# the region's released episodes of 2020 stayed at most 28 days.
+ML_2020_WITHIN_FOUR_WEEKS = 0.46
+# "2x zit nog vast" (§5.2): the persons of the report's cases 5 and 9 are detained again at
+# the end of 2022 (case 5 "zit eind 2022 opnieuw vast", case 9 "Nvt (zit nog vast)"); one of
+# them has started 'faseren', with leave now and then.
+ML_STILL_DETAINED_CASES = (5, 9)
+
+
+def ml_follow_up_draw(started: int) -> list[tuple[int, int | str]]:
+    """The follow-up sample: (index into ``ml_started``, the report's case 0-11 or a
+    non-response status), in case-number order."""
+    rng = random.Random(20201231)
+    drawn = sorted(rng.sample(range(started), ML_FOLLOW_UP_SAMPLE))
+    statuses: list[int | str] = [*range(ML_INTERVIEWED), *ML_NON_RESPONSE]
+    rng.shuffle(statuses)
+    return list(zip(drawn, statuses, strict=True))
+
+
+def _within_four_weeks(episodes: list[Episode]) -> None:
+    """Shorten stays of 2020 releases until ``ML_2020_WITHIN_FOUR_WEEKS`` of them lasted at
+    most 28 days. Only the admission moves (later, to 20-28 days before the release, and
+    within 2020), so the release, its place and year, re-detention windows and every figure
+    by year of admission stay as they were; a transfer or leave before the new admission
+    is dropped. Admissions from 25 May to 30 June neither move nor are moved to: their forms
+    (dated up to three weeks later) could fall in the fortnight that the two 2020 screening
+    files share, whose size the screening tests fix."""
+    rng = random.Random(2023_0403)
+    year = dt.date(2020, 1, 1)
+    overlap = (dt.date(2020, 5, 25), dt.date(2020, 6, 30))
+
+    def new_admission(ep: Episode, stay: int) -> dt.date:
+        return ep.end - dt.timedelta(days=stay)
+
+    def movable(ep: Episode) -> bool:
+        outside = [
+            not overlap[0] <= day <= overlap[1]
+            for day in (ep.admission, new_admission(ep, 20), new_admission(ep, 28))
+        ]
+        return ep.admission >= year and new_admission(ep, 28) >= year and all(outside)
+
+    released = [
+        e
+        for e in episodes
+        if e.region == MIDDEN_LIMBURG and e.is_release and e.end.year == 2020 and e.municipality
+    ]
+    short = sum(1 for e in released if (e.end - e.admission).days <= 28)
+    wanted = math.ceil(ML_2020_WITHIN_FOUR_WEEKS * len(released)) - short
+    longer = [e for e in released if (e.end - e.admission).days > 28 and movable(e)]
+    for ep in rng.sample(longer, max(wanted, 0)):
+        ep.admission = new_admission(ep, rng.randint(20, 28))
+        if ep.transfer and ep.transfer[0] <= ep.admission:
+            ep.transfer = None
+        if ep.leave and ep.leave <= ep.admission:
+            ep.leave = None
+
+
+def _still_detained(population: Population) -> None:
+    """The last detention of the persons of ``ML_STILL_DETAINED_CASES`` is still open at
+    the end of the data: a re-detention whose release is taken back."""
+    cases = {case - 1 for case in ML_STILL_DETAINED_CASES}
+    draw = ml_follow_up_draw(len(population.ml_started))
+    persons = [population.ml_started[i] for i, status in draw if status in cases]
+    for n, person in enumerate(persons):
+        own = [e for e in population.episodes if e.person is person]
+        last = max(own, key=lambda e: e.admission)
+        assert len(own) > 1 and last.end is not None, (
+            "a person of the report's cases 5 and 9 has no re-detention to keep open"
+        )
+        last.end, last.end_reason = None, None
+        if n == 1 and last.admission < dt.date(2022, 12, 1):
+            last.leave = dt.date(2022, 12, 16)  # faseren: leave now and then
+
+
 @cache
 def build_population() -> Population:
     rng = random.Random(20140301)
     pool = PersonPool(seed=2013)
     gooi, released = _gooi(rng, pool)
     limburg, roles = _limburg(rng, pool)
-    return Population(
+    population = Population(
         episodes=gooi + limburg,
         gooi_released=released,
         ml_started=roles["started"],
@@ -477,3 +562,6 @@ def build_population() -> Population:
         ml_released_municipality=roles["municipality"],
         spare=pool.take(300),
     )
+    _within_four_weeks(population.episodes)
+    _still_detained(population)
+    return population
