@@ -266,16 +266,16 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                 "Per regio en uitstroomjaar is 'all' de som van nazorg_plus en regular (personen, "
                 "heropgenomen, nieuwe detenties) en hebben alle groepen hetzelfde vensteroordeel.",
                 """SELECT region, release_year,
-                          sum(released_persons) FILTER (WHERE "group" <> 'all') AS released_groups,
-                          sum(released_persons) FILTER (WHERE "group" = 'all') AS released_all
+                          sum(released_persons) FILTER (WHERE aftercare_group <> 'all') AS released_groups,
+                          sum(released_persons) FILTER (WHERE aftercare_group = 'all') AS released_all
                    FROM kpi.redetention
                    GROUP BY region, release_year
-                   HAVING count(*) FILTER (WHERE "group" = 'all') <> 1
+                   HAVING count(*) FILTER (WHERE aftercare_group = 'all') <> 1
                        OR released_groups IS DISTINCT FROM released_all
-                       OR sum(redetained_2y) FILTER (WHERE "group" <> 'all')
-                          IS DISTINCT FROM sum(redetained_2y) FILTER (WHERE "group" = 'all')
-                       OR sum(new_detentions_2y) FILTER (WHERE "group" <> 'all')
-                          IS DISTINCT FROM sum(new_detentions_2y) FILTER (WHERE "group" = 'all')
+                       OR sum(redetained_2y) FILTER (WHERE aftercare_group <> 'all')
+                          IS DISTINCT FROM sum(redetained_2y) FILTER (WHERE aftercare_group = 'all')
+                       OR sum(new_detentions_2y) FILTER (WHERE aftercare_group <> 'all')
+                          IS DISTINCT FROM sum(new_detentions_2y) FILTER (WHERE aftercare_group = 'all')
                        OR count(DISTINCT window_complete) <> 1""",
             ),
         ),

@@ -22,6 +22,27 @@ from schemas.base import TableModel
 
 SCHEMAS = ("staging", "kpi", "quality")
 
+# Analysts open the published file with the DuckDB 1.x line: the command-line client on
+# PyPI (duckdb-cli 1.5), DBeaver's and R's drivers. They read storage versions up to the
+# one of DuckDB 1.5; DuckDB 2.0 writes a newer one unless told otherwise and 1.5 then
+# refuses the file. Every work file is written in this version (DuckDB keeps a file's
+# version when it writes to it later), and publishing rewrites one that is not.
+STORAGE_VERSION = "v1.5.0"
+
+
+def connect_work_file(path: Path) -> duckdb.DuckDBPyConnection:
+    """Read-write connection to a work file; a new file is created in
+    :data:`STORAGE_VERSION`."""
+    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage version of the connection's database file, e.g. ``v1.5.0``."""
+    tags = con.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    return (tags or {}).get("storage_version", "").rstrip("+")
+
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -161,12 +182,16 @@ def publish(work_file: Path, published: Path) -> None:
     with stage("publish"):
         published.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(published)
-        con = duckdb.connect(str(work_file))
+        con = connect_work_file(work_file)
         try:
             drop_run_notes(con)
             con.execute("CHECKPOINT")
+            rewritten = _rewrite_in_storage_version(con, work_file)
         finally:
             con.close()
+        if rewritten is not None:
+            os.replace(rewritten, work_file)
+            work_file.with_name(work_file.name + ".wal").unlink(missing_ok=True)
         with work_file.open("rb") as handle:
             os.fsync(handle.fileno())
         try:
@@ -177,6 +202,25 @@ def publish(work_file: Path, published: Path) -> None:
             _copy_and_rename(work_file, published)
             work_file.unlink(missing_ok=True)
         _fsync_directory(published.parent)
+
+
+def _rewrite_in_storage_version(con: duckdb.DuckDBPyConnection, work_file: Path) -> Path | None:
+    """A copy of the work file in :data:`STORAGE_VERSION`, when it is in another one (a
+    work file that started from a warehouse published before the version was fixed);
+    None when it already is. ``COPY FROM DATABASE`` keeps tables, views and comments."""
+    if storage_version(con) == STORAGE_VERSION:
+        return None
+    copy = work_file.with_name(f"{work_file.name}.{STORAGE_VERSION}.tmp")
+    copy.unlink(missing_ok=True)
+    (database,) = con.execute("SELECT current_database()").fetchall()[0]
+    con.execute(f"ATTACH {_literal(str(copy))} AS rewritten (STORAGE_VERSION '{STORAGE_VERSION}')")
+    try:
+        con.execute(f'COPY FROM DATABASE "{database}" TO rewritten')
+    finally:
+        con.execute("DETACH rewritten")
+    with copy.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return copy
 
 
 # A temporary copy this old belongs to a run that was killed while publishing.

@@ -43,7 +43,7 @@ class Redetention(TableModel):
         le=2100,
         description="Uitstroomjaar: jaar van de datum ontslag (niet van de meldingsdatum).",
     )
-    group: str = pa.Field(
+    aftercare_group: str = pa.Field(
         isin=GROUPS,
         description=(
             "Groep: 'nazorg_plus' = persoon heeft in deze regio een zaak met Nazorg-plus "

@@ -1,4 +1,4 @@
--- kpi.redetention: one row per region, release year and group (nazorg_plus, regular, all).
+-- kpi.redetention: one row per region, release year and aftercare_group (nazorg_plus, regular, all).
 -- Re-detention of a whole release cohort (warehouse.md): every person released in the
 -- year, anchored on their FIRST release of that year and placed in the region of that
 -- release. A new detention is an episode of the same person whose admission date lies
@@ -84,7 +84,7 @@ grouped AS (
             WHEN grouping(is_nazorg_plus) = 1 THEN 'all'
             WHEN is_nazorg_plus THEN 'nazorg_plus'
             ELSE 'regular'
-        END AS "group",
+        END AS aftercare_group,
         count(*) AS released_persons,
         count(*) FILTER (WHERE new_detentions > 0) AS redetained_2y,
         sum(new_detentions)::BIGINT AS new_detentions_2y
@@ -94,7 +94,7 @@ grouped AS (
 SELECT
     g.region,
     g.release_year,
-    g."group",
+    g.aftercare_group,
     g.released_persons,
     g.redetained_2y,
     g.redetained_2y / g.released_persons AS prevalence_2y,
@@ -109,4 +109,4 @@ JOIN data_end AS d USING (region)
 ORDER BY
     g.region,
     g.release_year,
-    CASE g."group" WHEN 'nazorg_plus' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END
+    CASE g.aftercare_group WHEN 'nazorg_plus' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END
