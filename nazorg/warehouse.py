@@ -53,24 +53,43 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
-def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> None:
-    """Apply the model's Dutch descriptions as COMMENT ON.
+def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel], kind: str = "TABLE") -> None:
+    """Apply the model's Dutch descriptions as COMMENT ON (``kind``: TABLE or VIEW).
 
     ``CREATE OR REPLACE TABLE`` drops comments in DuckDB, so this runs after every
     rebuild of a table.
     """
     table = model.table()
     table_text, columns = model.descriptions()
-    con.execute(f"COMMENT ON TABLE {table} IS {_literal(table_text)}")
+    con.execute(f"COMMENT ON {kind} {table} IS {_literal(table_text)}")
     for column, text in columns.items():
         con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text)}')
+
+
+# One integer type for every count, year and row number in the warehouse: BIGINT. What
+# DuckDB picks by itself differs by expression (year() gives BIGINT, a cast INTEGER, a
+# Polars UInt32 UINTEGER, sum() HUGEINT or DECIMAL(38,0)), and a join or a union of two
+# tables would then compare or widen types an analyst never asked for.
+INTEGER_TYPE = "BIGINT"
+
+
+def _integer_columns(model: type[TableModel]) -> set[str]:
+    return {
+        name
+        for name, column in model.to_schema().columns.items()
+        if str(column.dtype).startswith(("Int", "UInt"))
+    }
 
 
 def replace_table(
     con: duckdb.DuckDBPyConnection, model: type[TableModel], frame: pl.DataFrame
 ) -> int:
     """Write a frame as the model's table (columns in model order), in one transaction."""
-    con.register("incoming_frame", frame.select(list(model.to_schema().columns)))
+    integers = _integer_columns(model)
+    columns = [
+        pl.col(c).cast(pl.Int64) if c in integers else pl.col(c) for c in model.to_schema().columns
+    ]
+    con.register("incoming_frame", frame.select(columns))
     try:
         _rebuild(con, model, "SELECT * FROM incoming_frame")
     finally:
@@ -82,7 +101,11 @@ def replace_table_from_sql(
     con: duckdb.DuckDBPyConnection, model: type[TableModel], sql: str, params: dict | None = None
 ) -> int:
     """Rebuild the model's table from a SELECT, in one transaction; return its row count."""
-    columns = ", ".join(f'"{c}"' for c in model.to_schema().columns)
+    integers = _integer_columns(model)
+    columns = ", ".join(
+        f'"{c}"::{INTEGER_TYPE} AS "{c}"' if c in integers else f'"{c}"'
+        for c in model.to_schema().columns
+    )
     _rebuild(con, model, f"SELECT {columns} FROM ({sql})", params)
     return con.execute(f"SELECT count(*) FROM {model.table()}").fetchall()[0][0]
 

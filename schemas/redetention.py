@@ -13,7 +13,7 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel
+from schemas.base import TableModel, year_complete_field
 from schemas.kpi import REGIONS
 
 GROUPS = ["nazorg_plus", "regular", "all"]
@@ -119,6 +119,11 @@ class Redetention(TableModel):
             "Einde van de gegevens voor deze regio: de laatste meldingsdatum van de "
             "detentieperioden die in deze regio zijn geplaatst (over alle bronnen)."
         ),
+    )
+
+    year_complete: bool = year_complete_field(
+        "het uitstroomjaar (jaar van ontslag)",
+        "de detentiegegevens van DPAN en JustID: eerste datum insluiting tot laatste melding of ontslag. Los daarvan zegt window_complete of het venster van 730 dagen na het ontslag al voorbij is",
     )
 
     class Config:
