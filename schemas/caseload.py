@@ -162,7 +162,7 @@ class Caseload(TableModel):
 
     year_complete: bool = year_complete_field(
         "het jaar van Datum aanmelding",
-        "de casusregistratie van het veiligheidshuis: eerste Datum aanmelding tot laatste datum in de registratie",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject)",
     )
 
     class Config:
@@ -215,7 +215,7 @@ class Coordination(TableModel):
 
     year_complete: bool = year_complete_field(
         "het jaar van Datum aanmelding",
-        "de casusregistratie van het veiligheidshuis: eerste Datum aanmelding tot laatste datum in de registratie; en voor outflow en rate_of_outflow ook de detentiegegevens (kpi.outflow.year_complete)",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject); en voor outflow en rate_of_outflow ook de detentiegegevens (kpi.outflow.year_complete)",
     )
 
     class Config:
@@ -241,7 +241,7 @@ class LifeDomainSupport(TableModel):
 
     year_complete: bool = year_complete_field(
         "het jaar van Datum aanmelding",
-        "de casusregistratie van het veiligheidshuis: eerste Datum aanmelding tot laatste datum in de registratie",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject)",
     )
 
     class Config:
@@ -266,7 +266,7 @@ class CaseConferences(TableModel):
 
     year_complete: bool = year_complete_field(
         "het jaar van Datum aanmelding",
-        "de casusregistratie van het veiligheidshuis: eerste Datum aanmelding tot laatste datum in de registratie",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject)",
     )
 
     class Config:
