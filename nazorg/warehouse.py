@@ -23,11 +23,13 @@ from schemas.base import TableModel
 SCHEMAS = ("staging", "kpi", "quality")
 
 # Analysts open the published file with the DuckDB 1.x line: the command-line client on
-# PyPI (duckdb-cli 1.5), DBeaver's and R's drivers. They read storage versions up to the
-# one of DuckDB 1.5; DuckDB 2.0 writes a newer one unless told otherwise and 1.5 then
-# refuses the file. Every work file is written in this version (DuckDB keeps a file's
-# version when it writes to it later), and publishing rewrites one that is not.
-STORAGE_VERSION = "v1.5.0"
+# PyPI (duckdb-cli 1.5), DBeaver's and R's drivers, whichever 1.x release those bundle.
+# DuckDB 2.0 writes a storage version no 1.x release reads unless told otherwise; the
+# version of DuckDB 1.0 is read by every release from 1.0 on (1.5 reads 64 to 68, this is
+# 64), at the price of a file about a tenth larger than in 1.5's version. Every work file
+# is written in it (DuckDB keeps a file's version when it writes to it later), and
+# publishing rewrites one that is not.
+STORAGE_VERSION = "v1.0.0"
 
 
 def connect_work_file(path: Path) -> duckdb.DuckDBPyConnection:
@@ -37,7 +39,7 @@ def connect_work_file(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def storage_version(con: duckdb.DuckDBPyConnection) -> str:
-    """The storage version of the connection's database file, e.g. ``v1.5.0``."""
+    """The storage version of the connection's database file, e.g. ``v1.0.0``."""
     tags = con.execute(
         "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchall()[0][0]

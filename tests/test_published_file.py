@@ -2,7 +2,8 @@
 client from PyPI (``duckdb-cli``, the 1.5 line) and every other reader of the 1.x line.
 
 DuckDB 2.0 writes storage version 69 unless told otherwise, which the 1.5 client refuses
-("can only read versions between 64 and 68"); the pipeline writes v1.5.0 (warehouse.md).
+("can only read versions between 64 and 68"); the pipeline writes the version of DuckDB
+1.0 (64), which every 1.x release reads (warehouse.md).
 """
 
 from __future__ import annotations
@@ -69,8 +70,15 @@ def test_the_pypi_client_opens_the_published_demo_warehouse(demo_build):
     assert comments[0]["comment"].startswith("Waar als de gegevens")
 
 
-def test_the_published_demo_warehouse_is_in_the_1_5_storage_version(demo_warehouse):
-    assert storage_version(demo_warehouse) == STORAGE_VERSION == "v1.5.0"
+def test_the_published_demo_warehouse_is_in_the_storage_version_of_duckdb_1_0(
+    demo_build, demo_warehouse
+):
+    assert storage_version(demo_warehouse) == STORAGE_VERSION == "v1.0.0"
+    _, path = demo_build
+    with path.open("rb") as handle:
+        header = handle.read(20)
+    # the main header: checksum, b"DUCK", the storage version number (64: DuckDB 1.0)
+    assert header[8:12] == b"DUCK" and int.from_bytes(header[12:20], "little") == 64
 
 
 def _warehouse_of_duckdb_2(path: Path) -> None:
@@ -109,11 +117,9 @@ def test_publishing_rewrites_a_work_file_of_a_newer_storage_version(tmp_path):
 
 
 @pytest.mark.parametrize("published_before", [False, True])
-def test_a_run_writes_its_work_file_in_the_1_5_version_without_a_rewrite(
-    tmp_path, published_before
-):
-    """The fast path: the work file starts as a v1.5.0 file (new, or a copy of the
-    published one) and stays one, so publishing is a rename, not a copy."""
+def test_a_run_writes_its_work_file_in_that_version_without_a_rewrite(tmp_path, published_before):
+    """The fast path: the work file starts in that version (new, or a copy of the
+    published file) and stays in it, so publishing is a rename, not a copy."""
     published = tmp_path / "nazorg.duckdb"
     if published_before:
         con = duckdb.connect(
