@@ -21,6 +21,13 @@ from nazorg.timing import stage
 from schemas.base import TableModel
 
 SCHEMAS = ("staging", "kpi", "quality")
+# DuckDB keeps no comment on a schema ("not implemented"): the schemas' descriptions
+# live here, for the data dictionary (nazorg.dictionary).
+SCHEMA_DESCRIPTIONS = {
+    "staging": "Gevalideerde, genormaliseerde en gepseudonimiseerde rijen uit de exports, één tabel per soort gegeven (DPAN en JustID samen in detentions). Nooit een BSN, naam, volledige geboortedatum of vrije opmerking.",
+    "kpi": "De KPI-tabellen en -views van de evaluaties: uitstroom en caseload, coördinatie, screening, bereik en MKBA van nazorg-plus, herdetentie. Aandelen zijn fracties (0–1), bedragen euro's, onafgerond.",
+    "quality": "De datakwaliteit van de run: elk invoerbestand, afgewezen rijen en waarschuwingen met de reden, ontslagen zonder gemeente, niet gekoppelde screeningsformulieren en per tabel de build.",
+}
 
 # Analysts open the published file with the DuckDB 1.x line: the command-line client on
 # PyPI (duckdb-cli 1.5), DBeaver's and R's drivers, whichever 1.x release those bundle.
