@@ -138,7 +138,7 @@ def test_headline_gives_the_published_figures_per_region_and_year(demo_warehouse
 def test_headline_year_complete_on_the_demo_data(demo_warehouse):
     """Gooi en Vechtstreek: DPAN from 2009 to 31-12-2013, the register of 2013 from 1
     January. Midden-Limburg: the screening forms linked to its detentions run from
-    7-1-2019 to 19-12-2022, so 2019 and 2022 are provisional."""
+    8-1-2019 to 19-12-2022, so 2019 and 2022 are provisional."""
     got = {
         (r["region"], r["year"]): r["year_complete"]
         for r in rows(demo_warehouse, "SELECT region, year, year_complete FROM kpi.headline")

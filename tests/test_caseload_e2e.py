@@ -242,13 +242,14 @@ def test_caseload_column_types(demo_warehouse):
     )
     assert types == {
         "region": "VARCHAR",
-        "year": "INTEGER",
+        "year": "BIGINT",
         "measure": "VARCHAR",
         "numerator": "BIGINT",
         "outflow": "BIGINT",
         "caseload": "BIGINT",
         "rate_of_outflow": "DOUBLE",
         "rate_of_caseload": "DOUBLE",
+        "year_complete": "BOOLEAN",
     }
 
 
