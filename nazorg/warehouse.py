@@ -77,8 +77,8 @@ def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel], kind: str 
 
 # One integer type for every count, year and row number in the warehouse: BIGINT. What
 # DuckDB picks by itself differs by expression (year() gives BIGINT, a cast INTEGER, a
-# Polars UInt32 UINTEGER, sum() HUGEINT or DECIMAL(38,0)), and a join or a union of two
-# tables would then compare or widen types an analyst never asked for.
+# Polars UInt32 UINTEGER, sum() HUGEINT, which Polars reads as Decimal(38, 0)), and a join
+# or a union of two tables would then compare or widen types an analyst never asked for.
 INTEGER_TYPE = "BIGINT"
 
 
