@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test lint bench profile dev demo-data clean
+.PHONY: setup demo test lint bench profile dev demo-data dictionary clean
 
 $(BIN)/dagster: requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: setup
 
 demo-data: setup
 	$(BIN)/python -m nazorg.demo
+
+# docs/data-dictionary.md from the comments of the demo warehouse (a test keeps it current)
+dictionary: demo
+	$(BIN)/python -m nazorg.dictionary --output docs/data-dictionary.md
 
 REPEAT ?= 3
 bench: setup $(BASELINE_SITE)/.installed

@@ -62,7 +62,9 @@ def tables_read(query: str) -> list[str]:
 # warehouse): no case, so nobody is nazorg_plus and the funnel has no intake.
 _NO_CASES = (
     "(SELECT NULL::VARCHAR AS region, NULL::VARCHAR AS case_number, NULL::VARCHAR AS person_key, "
-    "NULL::DATE AS registration_date, NULL::VARCHAR AS nazorg_plus WHERE false)"
+    "NULL::DATE AS registration_date, NULL::DATE AS outflow_date, "
+    "NULL::DATE AS trajectory_start_date, NULL::DATE AS trajectory_end_date, "
+    "NULL::VARCHAR AS nazorg_plus WHERE false)"
 )
 
 
@@ -241,8 +243,6 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                    WHERE l.episodes IS DISTINCT FROM s.released_detentions""",
             ),
         ),
-        # year_coverage reads the case register too
-        adapt=_without_missing_cases,
     ),
     KpiTable(
         IntakeTimeliness,
@@ -270,7 +270,6 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                       OR k.with_form IS DISTINCT FROM s.with_form""",
             ),
         ),
-        adapt=_without_missing_cases,
     ),
     KpiTable(
         TargetGroups,
@@ -353,16 +352,16 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                 "Per regio en uitstroomjaar is 'all' de som van nazorg_plus en regular (personen, "
                 "heropgenomen, nieuwe detenties) en hebben alle groepen hetzelfde vensteroordeel.",
                 """SELECT region, release_year,
-                          sum(released_persons) FILTER (WHERE "group" <> 'all') AS released_groups,
-                          sum(released_persons) FILTER (WHERE "group" = 'all') AS released_all
+                          sum(released_persons) FILTER (WHERE aftercare_group <> 'all') AS released_groups,
+                          sum(released_persons) FILTER (WHERE aftercare_group = 'all') AS released_all
                    FROM kpi.redetention
                    GROUP BY region, release_year
-                   HAVING count(*) FILTER (WHERE "group" = 'all') <> 1
+                   HAVING count(*) FILTER (WHERE aftercare_group = 'all') <> 1
                        OR released_groups IS DISTINCT FROM released_all
-                       OR sum(redetained_2y) FILTER (WHERE "group" <> 'all')
-                          IS DISTINCT FROM sum(redetained_2y) FILTER (WHERE "group" = 'all')
-                       OR sum(new_detentions_2y) FILTER (WHERE "group" <> 'all')
-                          IS DISTINCT FROM sum(new_detentions_2y) FILTER (WHERE "group" = 'all')
+                       OR sum(redetained_2y) FILTER (WHERE aftercare_group <> 'all')
+                          IS DISTINCT FROM sum(redetained_2y) FILTER (WHERE aftercare_group = 'all')
+                       OR sum(new_detentions_2y) FILTER (WHERE aftercare_group <> 'all')
+                          IS DISTINCT FROM sum(new_detentions_2y) FILTER (WHERE aftercare_group = 'all')
                        OR count(DISTINCT window_complete) <> 1""",
             ),
         ),

@@ -3,6 +3,7 @@
 import dagster as dg
 import duckdb
 
+from assets.views import create_views
 from nazorg.builds import BUILDS_TABLE
 from nazorg.warehouse import describe, publish, table_exists
 from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
@@ -25,6 +26,7 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
             # (also makes sure the work file exists, for a run that selected only this asset)
             if table_exists(con, BUILDS_TABLE):
                 describe(con, TableBuilds)
+            create_views(con)
             summary = run_summary(con)
         nazorg.release()
         publish(work, settings.warehouse)

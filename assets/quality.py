@@ -104,7 +104,7 @@ def _exists_or_buildable(con, model) -> bool:
 
 def _build(con, model, log) -> dg.AssetCheckResult | None:
     if model in SHARED_MODELS:
-        order = "file" if model is FileLedger else 'file, sheet, row_number, "column"'
+        order = "file" if model is FileLedger else "file, sheet, row_number, column_name"
         replace_table_from_sql(con, model, f"SELECT * FROM {model.table()} ORDER BY {order}")
         describe(con, model)
         return None

@@ -199,7 +199,7 @@ def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
         "file",
         "sheet",
         pl.col("source_row").alias("row_number"),
-        "column",
+        pl.col("column").alias("column_name"),
         "rule",
         pl.format("{}, rij {}, kolom '{}': {}", "file", "source_row", "column", "problem").alias(
             "message"

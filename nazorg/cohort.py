@@ -55,6 +55,7 @@ PARAMETER_SCHEMA = {
     "cohort_year": pl.Int64,
     "parameter": pl.Utf8,
     "value": pl.Float64,
+    "unit": pl.Utf8,
 }
 SENSITIVITY_SCHEMA = {
     "region": pl.Utf8,
@@ -133,6 +134,30 @@ def _interviewed_by_cohort(sample: pl.DataFrame) -> dict[tuple[str, int], list[I
     for r in rows.iter_rows(named=True):
         out.setdefault((r["region"], int(r["cohort_year"])), []).append(_case(r))
     return out
+
+
+# The unit of every row of kpi.cohort_parameters, in the words of the Limburg report: a
+# value without its unit (34.43, 0.5) is a riddle to whoever reads the table.
+PARAMETER_UNITS = {
+    "salary": "euro per cohortjaar",
+    "horizon_years": "jaar",
+    "observation_years": "jaar",
+    "haircut": "fractie",
+    "reference_prevalence": "fractie",
+    "offences_per_recidivist": "delicten per recidivist",
+    "cost_per_offence": "euro per delict",
+    "police_cost_per_hour": "euro per uur",
+    "police_hours_per_incident": "uren per incident",
+    "detention_cost_per_day": "euro per dag",
+    "detention_days_per_year": "dagen per jaar",
+    "benefit_cost_per_month": "euro per maand",
+    "attribution": "fractie",
+    "attribution_override": "fractie",
+    "work_years_counted": "jaar",
+    "discount_rate": "fractie per jaar",
+    "bootstrap_draws": "trekkingen",
+    "bootstrap_seed": "geen (startgetal van de toevalsgenerator)",
+}
 
 
 def parameter_rows(params: MkbaParameters, draws: int, seed: int) -> list[tuple[str, float]]:
@@ -218,7 +243,10 @@ def compute_mkba(
         totals = summarise(lines, cohort_size, len(cases))
         summary += _rows(key, totals, SUMMARY_SCHEMA)
         point = {s.variant: s.benefit_cost_ratio for s in totals}
-        parameters += [(*key, name, value) for name, value in parameter_rows(params, draws, seed)]
+        parameters += [
+            (*key, name, value, PARAMETER_UNITS[name])
+            for name, value in parameter_rows(params, draws, seed)
+        ]
         sens += _rows(key, sensitivity(cases, cohort_size, params), SENSITIVITY_SCHEMA)
         intervals = bootstrap(cases, cohort_size, params, draws=draws, seed=seed)
         unc += [

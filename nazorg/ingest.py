@@ -1043,7 +1043,7 @@ QUALITY_SCHEMA = {
     "file": pl.Utf8,
     "sheet": pl.Utf8,
     "row_number": pl.Int64,
-    "column": pl.Utf8,
+    "column_name": pl.Utf8,
     "rule": pl.Utf8,
     "message": pl.Utf8,
 }
@@ -1085,7 +1085,7 @@ def quality_rows(problems: pl.DataFrame, source: str, file: str | pl.Expr) -> pl
         label.alias("file"),
         "sheet",
         pl.col("source_row").alias("row_number"),
-        "column",
+        pl.col("column").alias("column_name"),
         "rule",
         _quality_message(label).alias("message"),
     ).cast(QUALITY_SCHEMA)

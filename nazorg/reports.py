@@ -1610,9 +1610,9 @@ def write_redetention_sheet(sw: SheetWriter, region: str, records: list[dict]) -
     for text in _REDETENTION_NOTES:
         sw.note(text)
     sw.gap()
-    by = _index(records, "release_year", "group")
+    by = _index(records, "release_year", "aftercare_group")
     years = _years(records, "release_year")
-    groups = _order("group", (r["group"] for r in records))
+    groups = _order("group", (r["aftercare_group"] for r in records))
     table = _pivot_table(
         "Uitstroomjaar",
         years,
@@ -1968,7 +1968,7 @@ class Warehouse:
                 found = self._fetch(
                     f"""
                     WITH g AS (
-                        SELECT {col("file")} AS file, {col("column")} AS "column",
+                        SELECT {col("file")} AS file, {col("column_name")} AS "column",
                                {col("rule")} AS rule, count(*) AS rows,
                                {example} AS message
                         FROM {self._ref(table)}

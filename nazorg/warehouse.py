@@ -21,6 +21,36 @@ from nazorg.timing import stage
 from schemas.base import TableModel
 
 SCHEMAS = ("staging", "kpi", "quality")
+# DuckDB keeps no comment on a schema ("not implemented"): the schemas' descriptions
+# live here, for the data dictionary (nazorg.dictionary).
+SCHEMA_DESCRIPTIONS = {
+    "staging": "Gevalideerde, genormaliseerde en gepseudonimiseerde rijen uit de exports, één tabel per soort gegeven (DPAN en JustID samen in detentions). Nooit een BSN, naam, volledige geboortedatum of vrije opmerking.",
+    "kpi": "De KPI-tabellen en -views van de evaluaties: uitstroom en caseload, coördinatie, screening, bereik en MKBA van nazorg-plus, herdetentie. Aandelen zijn fracties (0–1), bedragen euro's, onafgerond.",
+    "quality": "De datakwaliteit van de run: elk invoerbestand, afgewezen rijen en waarschuwingen met de reden, ontslagen zonder gemeente, niet gekoppelde screeningsformulieren en per tabel de build.",
+}
+
+# Analysts open the published file with the DuckDB 1.x line: the command-line client on
+# PyPI (duckdb-cli 1.5), DBeaver's and R's drivers, whichever 1.x release those bundle.
+# DuckDB 2.0 writes a storage version no 1.x release reads unless told otherwise; the
+# version of DuckDB 1.0 is read by every release from 1.0 on (1.5 reads 64 to 68, this is
+# 64), at the price of a file about a tenth larger than in 1.5's version. Every work file
+# is written in it (DuckDB keeps a file's version when it writes to it later), and
+# publishing rewrites one that is not.
+STORAGE_VERSION = "v1.0.0"
+
+
+def connect_work_file(path: Path) -> duckdb.DuckDBPyConnection:
+    """Read-write connection to a work file; a new file is created in
+    :data:`STORAGE_VERSION`."""
+    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage version of the connection's database file, e.g. ``v1.0.0``."""
+    tags = con.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    return (tags or {}).get("storage_version", "").rstrip("+")
 
 
 def _literal(text: str) -> str:
@@ -32,24 +62,43 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
-def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> None:
-    """Apply the model's Dutch descriptions as COMMENT ON.
+def describe(con: duckdb.DuckDBPyConnection, model: type[TableModel], kind: str = "TABLE") -> None:
+    """Apply the model's Dutch descriptions as COMMENT ON (``kind``: TABLE or VIEW).
 
     ``CREATE OR REPLACE TABLE`` drops comments in DuckDB, so this runs after every
     rebuild of a table.
     """
     table = model.table()
     table_text, columns = model.descriptions()
-    con.execute(f"COMMENT ON TABLE {table} IS {_literal(table_text)}")
+    con.execute(f"COMMENT ON {kind} {table} IS {_literal(table_text)}")
     for column, text in columns.items():
         con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text)}')
+
+
+# One integer type for every count, year and row number in the warehouse: BIGINT. What
+# DuckDB picks by itself differs by expression (year() gives BIGINT, a cast INTEGER, a
+# Polars UInt32 UINTEGER, sum() HUGEINT, which Polars reads as Decimal(38, 0)), and a join
+# or a union of two tables would then compare or widen types an analyst never asked for.
+INTEGER_TYPE = "BIGINT"
+
+
+def _integer_columns(model: type[TableModel]) -> set[str]:
+    return {
+        name
+        for name, column in model.to_schema().columns.items()
+        if str(column.dtype).startswith(("Int", "UInt"))
+    }
 
 
 def replace_table(
     con: duckdb.DuckDBPyConnection, model: type[TableModel], frame: pl.DataFrame
 ) -> int:
     """Write a frame as the model's table (columns in model order), in one transaction."""
-    con.register("incoming_frame", frame.select(list(model.to_schema().columns)))
+    integers = _integer_columns(model)
+    columns = [
+        pl.col(c).cast(pl.Int64) if c in integers else pl.col(c) for c in model.to_schema().columns
+    ]
+    con.register("incoming_frame", frame.select(columns))
     try:
         _rebuild(con, model, "SELECT * FROM incoming_frame")
     finally:
@@ -61,7 +110,11 @@ def replace_table_from_sql(
     con: duckdb.DuckDBPyConnection, model: type[TableModel], sql: str, params: dict | None = None
 ) -> int:
     """Rebuild the model's table from a SELECT, in one transaction; return its row count."""
-    columns = ", ".join(f'"{c}"' for c in model.to_schema().columns)
+    integers = _integer_columns(model)
+    columns = ", ".join(
+        f'"{c}"::{INTEGER_TYPE} AS "{c}"' if c in integers else f'"{c}"'
+        for c in model.to_schema().columns
+    )
     _rebuild(con, model, f"SELECT {columns} FROM ({sql})", params)
     return con.execute(f"SELECT count(*) FROM {model.table()}").fetchall()[0][0]
 
@@ -161,12 +214,16 @@ def publish(work_file: Path, published: Path) -> None:
     with stage("publish"):
         published.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(published)
-        con = duckdb.connect(str(work_file))
+        con = connect_work_file(work_file)
         try:
             drop_run_notes(con)
             con.execute("CHECKPOINT")
+            rewritten = _rewrite_in_storage_version(con, work_file)
         finally:
             con.close()
+        if rewritten is not None:
+            os.replace(rewritten, work_file)
+            work_file.with_name(work_file.name + ".wal").unlink(missing_ok=True)
         with work_file.open("rb") as handle:
             os.fsync(handle.fileno())
         try:
@@ -177,6 +234,25 @@ def publish(work_file: Path, published: Path) -> None:
             _copy_and_rename(work_file, published)
             work_file.unlink(missing_ok=True)
         _fsync_directory(published.parent)
+
+
+def _rewrite_in_storage_version(con: duckdb.DuckDBPyConnection, work_file: Path) -> Path | None:
+    """A copy of the work file in :data:`STORAGE_VERSION`, when it is in another one (a
+    work file that started from a warehouse published before the version was fixed);
+    None when it already is. ``COPY FROM DATABASE`` keeps tables, views and comments."""
+    if storage_version(con) == STORAGE_VERSION:
+        return None
+    copy = work_file.with_name(f"{work_file.name}.{STORAGE_VERSION}.tmp")
+    copy.unlink(missing_ok=True)
+    (database,) = con.execute("SELECT current_database()").fetchall()[0]
+    con.execute(f"ATTACH {_literal(str(copy))} AS rewritten (STORAGE_VERSION '{STORAGE_VERSION}')")
+    try:
+        con.execute(f'COPY FROM DATABASE "{database}" TO rewritten')
+    finally:
+        con.execute("DETACH rewritten")
+    with copy.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return copy
 
 
 # A temporary copy this old belongs to a run that was killed while publishing.

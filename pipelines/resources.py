@@ -19,7 +19,7 @@ from pydantic import PrivateAttr
 from nazorg.builds import BUILDS_TABLE, files_fingerprint
 from nazorg.settings import Settings
 from nazorg.timing import mark_startup
-from nazorg.warehouse import ensure_schemas, table_exists
+from nazorg.warehouse import connect_work_file, ensure_schemas, table_exists
 
 # Work files of runs that died are removed after this long.
 STALE_WORK_FILE_SECONDS = 24 * 3600
@@ -110,7 +110,7 @@ class NazorgWarehouse(dg.ConfigurableResource):
                 wal = start.with_name(start.name + ".wal")  # a run that was killed
                 if from_parent and wal.exists():
                     shutil.copyfile(wal, work.with_name(work.name + ".wal"))
-            database = duckdb.connect(str(work))
+            database = connect_work_file(work)
             ensure_schemas(database)
             if from_parent:
                 forget_unchecked_builds(database)

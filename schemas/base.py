@@ -22,3 +22,16 @@ class TableModel(pa.DataFrameModel):
         return schema.description or "", {
             name: column.description or "" for name, column in schema.columns.items()
         }
+
+
+def year_complete_field(year: str, sources: str) -> bool:
+    """``year_complete`` of a table with a calendar-year grain (warehouse.md): ``year``
+    says which year the table counts by, ``sources`` which data decide."""
+    return pa.Field(
+        description=(
+            f"Waar als de gegevens waaruit de rij is berekend ({sources}) voor deze regio het "
+            f"hele jaar dekken: hun eerste datum ligt op of vóór 1 januari en hun laatste op of "
+            f"na 31 december van het jaar. Onwaar: het jaar loopt nog of de bron dekt het maar "
+            f"deels; de cijfers staan er wel, maar zijn voorlopig. Het jaar is hier {year}."
+        )
+    )

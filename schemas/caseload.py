@@ -7,7 +7,7 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel
+from schemas.base import TableModel, year_complete_field
 
 REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
 MUNICIPALITY_CODE = r"^(GM\d{4}|OVERIG)$"
@@ -160,6 +160,11 @@ class Caseload(TableModel):
         description="Aandeel: cases gedeeld door alle casussen van de regio in het jaar (fractie 0–1, onafgerond).",
     )
 
+    year_complete: bool = year_complete_field(
+        "het jaar van Datum aanmelding",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject)",
+    )
+
     class Config:
         name = "kpi.caseload"
         description = "Caseload per gemeente per jaar (Tabel 1, evaluatie Gooi en Vechtstreek): casussen van de casusregistratie van het veiligheidshuis naar jaar van aanmelding."
@@ -208,6 +213,11 @@ class Coordination(TableModel):
         description="numerator gedeeld door caseload (fractie 0–1, onafgerond). De evaluatie gebruikt deze noemer voor netwerkronde, inzet op leefgebieden en meermaals gedetineerden.",
     )
 
+    year_complete: bool = year_complete_field(
+        "het jaar van Datum aanmelding",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject); en voor outflow en rate_of_outflow ook de detentiegegevens (kpi.outflow.year_complete)",
+    )
+
     class Config:
         name = "kpi.coordination"
         description = "Output van de coördinatie nazorg per regio en jaar (§2.4 evaluatie Gooi en Vechtstreek), met beide noemers: uitstroom en caseload."
@@ -229,6 +239,11 @@ class LifeDomainSupport(TableModel):
         description="Casussen met een kruisje (x, X of Ja) in de Inzet-kolom van dit leefgebied; een casus kan op meer leefgebieden inzet hebben.",
     )
 
+    year_complete: bool = year_complete_field(
+        "het jaar van Datum aanmelding",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject)",
+    )
+
     class Config:
         name = "kpi.life_domain_support"
         description = "Actieve inzet van de coördinator per leefgebied, per regio en jaar van aanmelding (§2.4 evaluatie Gooi en Vechtstreek)."
@@ -247,6 +262,11 @@ class CaseConferences(TableModel):
     )
     cases: int = pa.Field(
         ge=0, description="Casussen met dit casusoverleg in de kolom Casusoverleg."
+    )
+
+    year_complete: bool = year_complete_field(
+        "het jaar van Datum aanmelding",
+        "de casusregistratie van het veiligheidshuis: eerste tot laatste datum erin (aanmelding, uitstroom, traject)",
     )
 
     class Config:
@@ -279,6 +299,11 @@ class OutflowCaseloadReconciliation(TableModel):
     )
     difference: int = pa.Field(
         description="caseload_cases min outflow_persons; negatief: minder casussen dan uitgestroomden, een registratieverschil dat aandacht verdient."
+    )
+
+    year_complete: bool = year_complete_field(
+        "het jaar van ontslag voor de uitstroom en van aanmelding voor de caseload",
+        "beide registraties: waar als kpi.outflow en kpi.caseload het jaar allebei compleet hebben",
     )
 
     class Config:

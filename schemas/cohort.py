@@ -261,6 +261,10 @@ class CohortParameters(TableModel):
         description="Naam van de parameter (veld van de Dagster-config van de MKBA), bijvoorbeeld cost_per_offence; bootstrap_draws en bootstrap_seed voor de onzekerheid."
     )
     value: float = pa.Field(description="Waarde waarmee de cijfers van dit cohort zijn berekend.")
+    unit: str = pa.Field(
+        str_length={"min_value": 1},
+        description="Eenheid van de waarde in woorden: euro per jaar, jaar, fractie (0–1), dagen per jaar, euro per maand, …",
+    )
 
     class Config:
         name = "kpi.cohort_parameters"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel
+from schemas.base import TableModel, year_complete_field
 
 REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
 
@@ -38,6 +38,10 @@ class Outflow(TableModel):
         ge=0,
         le=1,
         description="Aandeel: persons gedeeld door het totaal van de regio in dat jaar (fractie 0–1, onafgerond).",
+    )
+    year_complete: bool = year_complete_field(
+        "het jaar van ontslag",
+        "de detentiegegevens van DPAN en JustID: eerste datum insluiting tot laatste melding of ontslag",
     )
 
     class Config:

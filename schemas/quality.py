@@ -12,7 +12,7 @@ from schemas.base import TableModel
 _PROBLEM_COLUMNS = {
     "file": "Bestand (pad binnen raw/).",
     "row_number": "Rijnummer zoals een mens het in het bestand ziet (spreadsheetrij of CSV-regel).",
-    "column": "Kolom zoals in de export.",
+    "column_name": "Kolom zoals in de export.",
     "rule": "Code van de regel die is overtreden.",
     "message": "Uitleg in het Nederlands; noemt bestand, rij en kolom, nooit een BSN, naam of geboortedatum.",
 }
@@ -69,7 +69,7 @@ class RejectedRows(TableModel):
     file: str = pa.Field(description=_PROBLEM_COLUMNS["file"])
     sheet: str | None = pa.Field(nullable=True, description="Tabblad (Excel).")
     row_number: int = pa.Field(ge=1, description=_PROBLEM_COLUMNS["row_number"])
-    column: str = pa.Field(description=_PROBLEM_COLUMNS["column"])
+    column_name: str = pa.Field(description=_PROBLEM_COLUMNS["column_name"])
     rule: str = pa.Field(description=_PROBLEM_COLUMNS["rule"])
     message: str = pa.Field(description=_PROBLEM_COLUMNS["message"])
 

@@ -13,7 +13,7 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel
+from schemas.base import TableModel, year_complete_field
 from schemas.kpi import REGIONS
 
 GROUPS = ["nazorg_plus", "regular", "all"]
@@ -43,7 +43,7 @@ class Redetention(TableModel):
         le=2100,
         description="Uitstroomjaar: jaar van de datum ontslag (niet van de meldingsdatum).",
     )
-    group: str = pa.Field(
+    aftercare_group: str = pa.Field(
         isin=GROUPS,
         description=(
             "Groep: 'nazorg_plus' = persoon heeft in deze regio een zaak met Nazorg-plus "
@@ -119,6 +119,11 @@ class Redetention(TableModel):
             "Einde van de gegevens voor deze regio: de laatste meldingsdatum van de "
             "detentieperioden die in deze regio zijn geplaatst (over alle bronnen)."
         ),
+    )
+
+    year_complete: bool = year_complete_field(
+        "het uitstroomjaar (jaar van ontslag)",
+        "de detentiegegevens van DPAN en JustID: eerste datum insluiting tot laatste melding of ontslag. Los daarvan zegt window_complete of het venster van 730 dagen na het ontslag al voorbij is",
     )
 
     class Config:

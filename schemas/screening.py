@@ -8,7 +8,7 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel
+from schemas.base import TableModel, year_complete_field
 
 REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
 LIFE_DOMAINS = ["id", "housing", "work_income", "debts", "care", "social_network"]
@@ -141,6 +141,11 @@ class ScreeningCoverage(TableModel):
         description="Gescreende perioden zonder formulier maar met een ingevulde DPAN-screening.",
     )
 
+    year_complete: bool = year_complete_field(
+        "het jaar van ontslag",
+        "de detentiegegevens van DPAN en JustID: eerste datum insluiting tot laatste melding of ontslag, en de gekoppelde screeningsformulieren van de regio als die er zijn",
+    )
+
     class Config:
         name = "kpi.screening_coverage"
         description = "Screening en toestemming per regio en jaar van ontslag: hoeveel uitgestroomde detentieperioden een screeningsformulier hebben (DPAN: ingevulde Hulpvraag/Toestemming) en hoeveel daarvan geen toestemming gaven."
@@ -196,6 +201,11 @@ class NeedsAtIntake(TableModel):
         ge=0,
         le=1,
         description="with_need / answered (fractie 0–1): aandeel met een wens onder wie de vraag beantwoordde; 'Onbekend' telt niet mee in teller of noemer. Leeg als answered 0 is.",
+    )
+
+    year_complete: bool = year_complete_field(
+        "het jaar van insluiting",
+        "de detentiegegevens van DPAN en JustID: eerste datum insluiting tot laatste melding of ontslag, en de gekoppelde screeningsformulieren van de regio als die er zijn",
     )
 
     class Config:

@@ -152,7 +152,7 @@ def checked(result: SourceResult) -> SourceResult:
     for r in result.rejected.rows(named=True):
         sheet = f", blad '{r['sheet']}'" if r["sheet"] else ""
         assert r["message"].startswith(f"{r['file']}{sheet}, rij {r['row_number']}, kolom ")
-        assert f"kolom '{r['column']}': " in r["message"]
+        assert f"kolom '{r['column_name']}': " in r["message"]
     return result
 
 

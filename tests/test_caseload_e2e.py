@@ -190,7 +190,7 @@ def test_register_quality_rows(demo_warehouse):
     for file, status, read, loaded, rejected in ledger:
         assert status == "loaded" and read == loaded + rejected, file
     rejected = demo_warehouse.execute(
-        'SELECT file, sheet, "column", rule, message FROM quality.rejected_rows '
+        "SELECT file, sheet, column_name, rule, message FROM quality.rejected_rows "
         "WHERE source = 'caseload'"
     ).fetchall()
     assert len(rejected) == 1
@@ -242,13 +242,14 @@ def test_caseload_column_types(demo_warehouse):
     )
     assert types == {
         "region": "VARCHAR",
-        "year": "INTEGER",
+        "year": "BIGINT",
         "measure": "VARCHAR",
         "numerator": "BIGINT",
         "outflow": "BIGINT",
         "caseload": "BIGINT",
         "rate_of_outflow": "DOUBLE",
         "rate_of_caseload": "DOUBLE",
+        "year_complete": "BOOLEAN",
     }
 
 

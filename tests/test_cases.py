@@ -241,7 +241,7 @@ def test_overig_empty_overig_unknown_and_out_of_region(tmp_path):
     }
     assert set(cases.get_column("region")) == {GOOI}
     warnings = result.warnings.sort("row_number").rows(named=True)
-    assert [(w["row_number"], w["column"], w["rule"]) for w in warnings] == [
+    assert [(w["row_number"], w["column_name"], w["rule"]) for w in warnings] == [
         (6, "Gemeente", "municipality_unknown"),
         (11, "Datum aanmelding", "year_differs_from_sheet"),  # a 2017 case on sheet 2013
         (12, "Gemeente", "municipality_unknown"),
@@ -346,7 +346,7 @@ def test_duplicate_case_number_in_one_file_rejects_the_second(tmp_path):
     (ledger,) = result.ledger.rows(named=True)
     assert (ledger["rows_read"], ledger["rows_loaded"], ledger["rows_rejected"]) == (4, 2, 2)
     rejected = result.rejected.sort("sheet", "row_number").rows(named=True)
-    assert [(r["sheet"], r["row_number"], r["column"], r["rule"]) for r in rejected] == [
+    assert [(r["sheet"], r["row_number"], r["column_name"], r["rule"]) for r in rejected] == [
         ("2013", 5, "Casusnummer", "duplicate_case_number"),
         ("2014", 2, "Casusnummer", "duplicate_case_number"),
     ]

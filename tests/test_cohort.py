@@ -143,7 +143,7 @@ def test_rows_load_with_decimal_comma_and_status_spellings(quirky):
 
 def test_broken_rows_are_rejected_with_file_row_column_and_rule(quirky):
     rejected = {
-        (r["row_number"], r["column"], r["rule"]): r["message"]
+        (r["row_number"], r["column_name"], r["rule"]): r["message"]
         for r in quirky.rejected.iter_rows(named=True)
     }
     assert set(rejected) == {

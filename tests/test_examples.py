@@ -22,7 +22,7 @@ def example_warehouse(tmp_path_factory):
 
 def test_invalid_bsn_is_rejected_with_file_row_and_column(example_warehouse):
     rows = example_warehouse.execute(
-        "SELECT file, row_number, \"column\", rule, message FROM quality.rejected_rows WHERE source = 'justid'"
+        "SELECT file, row_number, column_name, rule, message FROM quality.rejected_rows WHERE source = 'justid'"
     ).fetchall()
     assert rows == [
         (

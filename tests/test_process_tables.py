@@ -58,7 +58,15 @@ SCREENING_SCHEMA = {
     "source_row": pl.Int64,
     **dict.fromkeys(WISHES, pl.Boolean),
 }
-CASE_SCHEMA = {"region": pl.String, "person_key": pl.String, "registration_date": pl.Date}
+CASE_SCHEMA = {
+    "region": pl.String,
+    "person_key": pl.String,
+    "registration_date": pl.Date,
+    # read by the register's coverage (year_complete), empty here
+    "outflow_date": pl.Date,
+    "trajectory_start_date": pl.Date,
+    "trajectory_end_date": pl.Date,
+}
 
 
 def ep(
@@ -385,15 +393,19 @@ def test_groups_check_catches_a_group_larger_than_all():
     assert len(con.sql(check.query).fetchall()) == 1
 
 
-def test_year_coverage_is_one_shared_definition():
-    """The three tables paste the same year_coverage SQL, and read what it reads."""
-    coverage = sql("year_coverage").rstrip()
-    for name in ("kpi_length_of_stay", "kpi_intake_timeliness", "kpi_target_groups"):
-        assert coverage in sql(name) and "-- include:" not in sql(name)
-    reads = {t.table: set(t.reads()) for t in KPI_TABLES}
-    assert {"staging.detentions", "staging.screenings", "staging.cases"} <= reads[
-        "kpi.length_of_stay"
-    ]
+def test_year_complete_reads_the_shared_coverage_definitions():
+    """The three tables paste the coverage of the sources they read from the one place
+    every yearly KPI table takes it from (warehouse/sql/coverage_*.sql)."""
+    reads = {
+        "kpi_length_of_stay": ("coverage_detentions",),
+        "kpi_intake_timeliness": ("coverage_detentions", "coverage_screenings"),
+        "kpi_target_groups": ("coverage_detentions", "coverage_cases"),
+    }
+    for name, fragments in reads.items():
+        text = sql(name)
+        assert "-- include:" not in text
+        for fragment in fragments:
+            assert sql(fragment).strip() in text, (name, fragment)
 
 
 # -------------------------------------------------------------- kpi.cohort_recidivism
@@ -482,7 +494,7 @@ def test_recidivism_also_without_a_cohort_size():
 
 def test_built_without_a_case_register():
     """A warehouse without staging.cases (no register loaded yet) still builds all three:
-    year_coverage reads the register, which then covers no year."""
+    the target groups' year_complete reads the register, which then covers no year."""
     con = warehouse([stay("a", 10)], [], cases=None)
     assert build(con, LengthOfStay).height == 8  # 2019 (coverage) and 2020, four bands
     assert build(con, IntakeTimeliness).height == 3

@@ -105,7 +105,9 @@ def build(
 
 def row(table: pl.DataFrame, region: str, year: int, group: str = "all") -> dict:
     rows = table.filter(
-        (pl.col("region") == region) & (pl.col("release_year") == year) & (pl.col("group") == group)
+        (pl.col("region") == region)
+        & (pl.col("release_year") == year)
+        & (pl.col("aftercare_group") == group)
     ).to_dicts()
     assert len(rows) == 1, (region, year, group, table)
     return rows[0]
@@ -298,14 +300,18 @@ def test_all_is_the_sum_of_the_groups_and_empty_groups_are_absent():
             cases.append(case(person, D(release.year, 6, 1)))
     table = build(episodes, cases)
     for (region, year), rows in table.group_by("region", "release_year"):
-        by_group = {r["group"]: r for r in rows.to_dicts()}
+        by_group = {r["aftercare_group"]: r for r in rows.to_dicts()}
         parts = [g for g in ("nazorg_plus", "regular") if g in by_group]
         for column in ("released_persons", "redetained_2y", "new_detentions_2y"):
             total = sum(by_group[g][column] for g in parts)
             assert by_group["all"][column] == total, (region, year, column)
         assert len({r["window_complete"] for r in by_group.values()}) == 1, (region, year)
-    assert table.filter(pl.col("group") == "nazorg_plus").height == 3  # ML 2020, 2021, 2022
-    assert not table.filter((pl.col("region") == GOOI) & (pl.col("group") == "nazorg_plus")).height
+    assert (
+        table.filter(pl.col("aftercare_group") == "nazorg_plus").height == 3
+    )  # ML 2020, 2021, 2022
+    assert not table.filter(
+        (pl.col("region") == GOOI) & (pl.col("aftercare_group") == "nazorg_plus")
+    ).height
 
 
 # --------------------------------------------------------------------------- the model
@@ -319,7 +325,7 @@ def test_model_rejects_inconsistent_rows():
             good.with_columns(redetained_2y=pl.lit(5, dtype=pl.Int64)),  # more than released
             good.with_columns(prevalence_2y=pl.lit(0.3)),  # not the quotient
             good.with_columns(window_complete=pl.lit(False)),  # contradicts the dates
-            good.with_columns(group=pl.lit("plus")),
+            good.with_columns(aftercare_group=pl.lit("plus")),
         ]
     )
     with pytest.raises(pa.errors.SchemaErrors) as raised:
@@ -340,7 +346,7 @@ def test_every_column_has_a_dutch_description_with_the_caveats():
     assert list(columns)[:9] == [
         "region",
         "release_year",
-        "group",
+        "aftercare_group",
         "released_persons",
         "redetained_2y",
         "prevalence_2y",
@@ -396,7 +402,7 @@ def test_asset_without_staging_cases_counts_everyone_as_regular(tmp_path):
     assert materialization.asset_key == REDETENTION
     assert all(e.passed for e in result.get_asset_check_evaluations())
     table = _work_table(path, result)
-    assert sorted(table["group"]) == ["all", "regular"]
+    assert sorted(table["aftercare_group"]) == ["all", "regular"]
     assert row(table, ML, 2020)["redetained_2y"] == 1
 
 
@@ -409,7 +415,7 @@ def test_asset_with_staging_cases_and_the_groups_check_passes(tmp_path):
     assert materialization.asset_key == REDETENTION
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations == {"groups_add_up": True, "matches_schema": True}
-    assert sorted(_work_table(path, result)["group"]) == ["all", "nazorg_plus", "regular"]
+    assert sorted(_work_table(path, result)["aftercare_group"]) == ["all", "nazorg_plus", "regular"]
 
 
 def test_groups_check_fails_when_all_is_not_the_sum(tmp_path):
@@ -417,7 +423,7 @@ def test_groups_check_fails_when_all_is_not_the_sum(tmp_path):
     path = _warehouse(tmp_path, episodes, cases=[case("a", D(2020, 4, 1))])
     con = duckdb.connect(str(path))
     replace_table_from_sql(con, Redetention, sql("kpi_redetention"))
-    con.execute("""UPDATE kpi.redetention SET released_persons = 3 WHERE "group" = 'all'""")
+    con.execute("""UPDATE kpi.redetention SET released_persons = 3 WHERE aftercare_group = 'all'""")
     con.close()
     result = _materialize(
         path, selection=dg.AssetSelection.checks(dg.AssetCheckKey(REDETENTION, "groups_add_up"))

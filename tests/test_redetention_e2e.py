@@ -30,12 +30,13 @@ ML_2020 = {
 
 def _rows(con, region: str, year: int) -> dict[str, dict]:
     cursor = con.execute(
-        'SELECT * FROM kpi.redetention WHERE region = ? AND release_year = ? ORDER BY "group"',
+        "SELECT * FROM kpi.redetention WHERE region = ? AND release_year = ? ORDER BY aftercare_group",
         [region, year],
     )
     names = [d[0] for d in cursor.description]
     return {
-        r["group"]: r for r in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+        r["aftercare_group"]: r
+        for r in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())
     }
 
 

@@ -60,14 +60,14 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
     "quality.rejected_rows": [
         ("file", "VARCHAR"),
         ("row_number", "BIGINT"),
-        ("column", "VARCHAR"),
+        ("column_name", "VARCHAR"),
         ("rule", "VARCHAR"),
         ("message", "VARCHAR"),
     ],
     "quality.row_warnings": [
         ("file", "VARCHAR"),
         ("row_number", "BIGINT"),
-        ("column", "VARCHAR"),
+        ("column_name", "VARCHAR"),
         ("rule", "VARCHAR"),
         ("message", "VARCHAR"),
     ],
@@ -199,7 +199,7 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
     "kpi.redetention": [
         ("region", "VARCHAR"),
         ("release_year", "INTEGER"),
-        ("group", "VARCHAR"),
+        ("aftercare_group", "VARCHAR"),
         ("released_persons", "BIGINT"),
         ("redetained_2y", "BIGINT"),
         ("prevalence_2y", "DOUBLE"),
@@ -464,7 +464,7 @@ def midden_records() -> dict[str, list[dict[str, Any]]]:
         {
             "region": MIDDEN,
             "release_year": 2020,
-            "group": group,
+            "aftercare_group": group,
             "released_persons": released,
             "redetained_2y": redetained,
             "prevalence_2y": redetained / released,
@@ -527,7 +527,7 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
             dict(
                 file="dpan/dpan_2013.csv",
                 row_number=n,
-                column="Datum ontslag",
+                column_name="Datum ontslag",
                 rule="date",
                 message="Geen geldige datum",
             )
@@ -537,7 +537,7 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
             dict(
                 file="dpan/dpan_2013.csv",
                 row_number=40,
-                column="Gemeente",
+                column_name="Gemeente",
                 rule="required",
                 message="Leeg",
             )
@@ -546,7 +546,7 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
             dict(
                 file="caseload/gooi-en-vechtstreek/2013/registratie.xlsx",
                 row_number=7,
-                column="Gemeente",
+                column_name="Gemeente",
                 rule="unknown_municipality",
                 message="Onbekende gemeente, geteld als Overig",
             )

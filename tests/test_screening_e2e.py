@@ -160,7 +160,7 @@ def test_forms_that_link_to_nothing_are_counted_not_rejected(demo_warehouse):
     ).fetchone() == (5,)
     # The only rejected form is the one without consent filled in (a required field).
     rejected = con.execute(
-        'SELECT file, row_number, "column", rule FROM quality.rejected_rows '
+        "SELECT file, row_number, column_name, rule FROM quality.rejected_rows "
         "WHERE source = 'screening'"
     ).fetchall()
     assert rejected == [

@@ -121,7 +121,7 @@ def test_quality_sheet_lists_every_file_and_groups_the_warnings(workbooks, demo_
         ),
     ):
         [(rows, groups)] = demo_warehouse.execute(
-            f'SELECT count(*), count(DISTINCT (file, "column", rule)) FROM quality.{table}'
+            f"SELECT count(*), count(DISTINCT (file, column_name, rule)) FROM quality.{table}"
         ).fetchall()  # fetchall: the session's connection must not keep an open result
         assert 0 < groups <= 50, table  # the demo data stays under the cap
         lines = _section(ws, title)

@@ -396,7 +396,7 @@ def supersede(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("source_file").alias("file"),
             "sheet",
             pl.col("source_row").alias("row_number"),
-            pl.lit("Casusnummer").alias("column"),
+            pl.lit("Casusnummer").alias("column_name"),
             pl.lit("superseded").alias("rule"),
             pl.format(
                 "{}, kolom 'Casusnummer': casus '{}' staat ook in het nieuwere bestand {}; "

@@ -241,7 +241,7 @@ def unlinked_warnings(screenings: pl.DataFrame) -> pl.DataFrame:
         pl.col("source_file").alias("file"),
         pl.lit(None, pl.Utf8).alias("sheet"),
         pl.col("source_row").alias("row_number"),
-        pl.lit("Datum insluiting").alias("column"),
+        pl.lit("Datum insluiting").alias("column_name"),
         pl.lit("screening_unlinked").alias("rule"),
         pl.format(
             "{}, rij {}, kolom 'Datum insluiting': geen detentie van deze persoon met deze "

@@ -1,9 +1,11 @@
 -- kpi.case_conferences: one row per region, year of Datum aanmelding and type of case
 -- conference (all three, 0 included): cases with that value in Casusoverleg.
-WITH per_year AS (
+WITH
+-- include: coverage_cases
+per_year AS (
     SELECT
         region,
-        year(registration_date)::INTEGER AS year,
+        year(registration_date)::BIGINT AS year,
         count(*) FILTER (WHERE case_conference = 'Veelplegeroverleg') AS veelpleger,
         count(*) FILTER (
             WHERE case_conference = 'Scenario-overleg huiselijk geweld'
@@ -12,11 +14,16 @@ WITH per_year AS (
     FROM staging.cases
     GROUP BY region, year(registration_date)
 )
-SELECT region, year, conference_type, cases::BIGINT AS cases
+SELECT t.region, t.year, t.conference_type, t.cases::BIGINT AS cases,
+    coalesce(c.first_date <= make_date(t.year, 1, 1)
+        AND c.last_date >= make_date(t.year, 12, 31), false) AS year_complete
 FROM (
     UNPIVOT per_year
     ON veelpleger, huiselijk_geweld, casus_op_maat
     INTO NAME conference_type VALUE cases
-)
+) AS t
+LEFT JOIN cases_coverage AS c USING (region)
 ORDER BY
-    region, year, list_position(['veelpleger', 'huiselijk_geweld', 'casus_op_maat'], conference_type)
+    t.region,
+    t.year,
+    list_position(['veelpleger', 'huiselijk_geweld', 'casus_op_maat'], t.conference_type)

@@ -6,7 +6,7 @@
 WITH cases AS (
     SELECT
         *,
-        year(registration_date)::INTEGER AS year,
+        year(registration_date)::BIGINT AS year,
         count(*) OVER (PARTITION BY region, year(registration_date), person_key) AS cases_of_person
     FROM staging.cases
 ),
@@ -30,10 +30,14 @@ measures AS (
     INTO NAME measure VALUE numerator
 ),
 outflow AS (
-    SELECT region, year, sum(persons)::BIGINT AS outflow FROM kpi.outflow GROUP BY region, year
+    SELECT region, year, sum(persons)::BIGINT AS outflow, bool_and(year_complete) AS complete
+    FROM kpi.outflow
+    GROUP BY region, year
 ),
 caseload AS (
-    SELECT region, year, sum(cases)::BIGINT AS caseload FROM kpi.caseload GROUP BY region, year
+    SELECT region, year, sum(cases)::BIGINT AS caseload, bool_and(year_complete) AS complete
+    FROM kpi.caseload
+    GROUP BY region, year
 )
 SELECT
     m.region,
@@ -43,7 +47,9 @@ SELECT
     o.outflow,
     c.caseload,
     (m.numerator / nullif(o.outflow, 0))::DOUBLE AS rate_of_outflow,
-    (m.numerator / nullif(c.caseload, 0))::DOUBLE AS rate_of_caseload
+    (m.numerator / nullif(c.caseload, 0))::DOUBLE AS rate_of_caseload,
+    -- the cases decide; the outflow too where it gives a denominator
+    c.complete AND coalesce(o.complete, true) AS year_complete
 FROM measures AS m
 JOIN caseload AS c USING (region, year)
 LEFT JOIN outflow AS o USING (region, year)

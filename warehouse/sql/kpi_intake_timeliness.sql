@@ -6,7 +6,10 @@
 -- prison's social worker (MMD), which no source records. Gooi aims at a first conversation
 -- within five days (Gooi §2.3): within_5_days counts forms dated at most 5 days after
 -- admission. DPAN-era episodes have no forms (their screening has no date): with_form 0.
-WITH first_form AS (
+WITH
+-- include: coverage_detentions
+-- include: coverage_screenings
+first_form AS (
     SELECT episode_id, min(form_date) AS form_date
     FROM staging.screenings
     WHERE episode_id IS NOT NULL
@@ -15,21 +18,21 @@ WITH first_form AS (
 admissions AS (
     SELECT
         d.region,
-        year(d.admission_date)::INTEGER AS admission_year,
+        year(d.admission_date)::BIGINT AS admission_year,
         datediff('day', d.admission_date, f.form_date) AS days_to_form
     FROM staging.detentions AS d
     LEFT JOIN first_form AS f ON f.episode_id = d.episode_id
     WHERE d.region IS NOT NULL
 ),
-coverage AS (
-    -- include: year_coverage
-),
 complete AS (
-    -- Admissions from the detentions, forms from the screenings: both must cover the year.
-    SELECT region, year AS admission_year, count(*) = 2 AND bool_and(covered) AS year_complete
-    FROM coverage
-    WHERE source IN ('detentions', 'screenings')
-    GROUP BY ALL
+    -- year_complete: the region's detention data cover the whole admission year, and so do
+    -- its linked screening forms where it has any (as kpi.screening_coverage)
+    SELECT y.region, y.admission_year,
+        coalesce(d.first_date <= make_date(y.admission_year, 1, 1) AND d.last_date >= make_date(y.admission_year, 12, 31)
+            AND (s.region IS NULL OR (s.first_date <= make_date(y.admission_year, 1, 1) AND s.last_date >= make_date(y.admission_year, 12, 31))), false) AS year_complete
+    FROM (SELECT DISTINCT region, admission_year FROM admissions) AS y
+    LEFT JOIN detentions_coverage AS d USING (region)
+    LEFT JOIN screenings_coverage AS s USING (region)
 )
 SELECT
     a.region,

@@ -5,7 +5,9 @@
 -- 4 weken", Limburg §4.3), 29-120 and more than 120 (from four months of detention on the
 -- municipality deregisters a tenant and the housing is lost, Limburg §4.3). An episode
 -- admitted before its export window keeps the admission date JustID reports for it.
-WITH bands AS (
+WITH
+-- include: coverage_detentions
+bands AS (
     SELECT * FROM (VALUES
         (1, 'up_to_7_days', 0, 7),
         (2, '8_to_28_days', 8, 28),
@@ -16,7 +18,7 @@ WITH bands AS (
 released AS (
     SELECT
         region,
-        year(release_date)::INTEGER AS release_year,
+        year(release_date)::BIGINT AS release_year,
         datediff('day', admission_date, release_date) AS stay_days
     FROM staging.detentions
     WHERE is_release AND region IS NOT NULL
@@ -27,14 +29,11 @@ banded AS (
     JOIN bands AS b
         ON r.stay_days >= b.days_from AND (b.days_to IS NULL OR r.stay_days <= b.days_to)
 ),
-coverage AS (
-    -- include: year_coverage
-),
 complete AS (
-    SELECT region, year AS release_year, count(*) = 1 AND bool_and(covered) AS year_complete
-    FROM coverage
-    WHERE source = 'detentions'
-    GROUP BY ALL
+    -- year_complete: the region's detention data cover the whole release year
+    SELECT y.region, y.release_year, coalesce(d.first_date <= make_date(y.release_year, 1, 1) AND d.last_date >= make_date(y.release_year, 12, 31), false) AS year_complete
+    FROM (SELECT DISTINCT region, release_year FROM released) AS y
+    LEFT JOIN detentions_coverage AS d USING (region)
 ),
 region_years AS (
     SELECT region, release_year, count(*) AS total FROM released GROUP BY ALL

@@ -1,10 +1,12 @@
 -- kpi.life_domain_support: one row per region, year of Datum aanmelding and life
 -- domain (all five, 0 included): cases with a mark in that domain's Inzet column. A
 -- case can count in several domains.
-WITH per_year AS (
+WITH
+-- include: coverage_cases
+per_year AS (
     SELECT
         region,
-        year(registration_date)::INTEGER AS year,
+        year(registration_date)::BIGINT AS year,
         count(*) FILTER (WHERE support_id) AS id,
         count(*) FILTER (WHERE support_housing) AS housing,
         count(*) FILTER (WHERE support_work_income) AS work_income,
@@ -13,10 +15,14 @@ WITH per_year AS (
     FROM staging.cases
     GROUP BY region, year(registration_date)
 )
-SELECT region, year, life_domain, cases::BIGINT AS cases
+SELECT t.region, t.year, t.life_domain, t.cases::BIGINT AS cases,
+    coalesce(c.first_date <= make_date(t.year, 1, 1)
+        AND c.last_date >= make_date(t.year, 12, 31), false) AS year_complete
 FROM (
     UNPIVOT per_year
     ON id, housing, work_income, debts, care
     INTO NAME life_domain VALUE cases
-)
-ORDER BY region, year, list_position(['id', 'housing', 'work_income', 'debts', 'care'], life_domain)
+) AS t
+LEFT JOIN cases_coverage AS c USING (region)
+ORDER BY
+    t.region, t.year, list_position(['id', 'housing', 'work_income', 'debts', 'care'], t.life_domain)

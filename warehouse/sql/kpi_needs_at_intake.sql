@@ -5,7 +5,10 @@
 -- admission when there is no release; year of admission). A wish is TRUE (Ja), FALSE
 -- (Nee) or NULL (Onbekend or empty): NULL is counted in forms, never in answered.
 -- DPAN has no social-network question: answered 0 there.
-WITH latest_form AS (
+WITH
+-- include: coverage_detentions
+-- include: coverage_screenings
+latest_form AS (
     SELECT *
     FROM staging.screenings
     WHERE episode_id IS NOT NULL
@@ -65,12 +68,19 @@ answers AS (
     FROM per_year
 )
 SELECT
-    region,
-    year,
-    life_domain,
-    forms,
-    answered,
-    with_need,
-    with_need / nullif(answered, 0) AS share
-FROM answers
-ORDER BY region, year, domain_order
+    a.region,
+    a.year::BIGINT AS year,
+    a.life_domain,
+    a.forms,
+    a.answered,
+    a.with_need,
+    a.with_need / nullif(a.answered, 0) AS share,
+    -- the detention data, and the screening forms where the region has linked forms
+    coalesce(d.first_date <= make_date(a.year, 1, 1)
+        AND d.last_date >= make_date(a.year, 12, 31)
+        AND (s.region IS NULL OR (s.first_date <= make_date(a.year, 1, 1)
+            AND s.last_date >= make_date(a.year, 12, 31))), false) AS year_complete
+FROM answers AS a
+LEFT JOIN detentions_coverage AS d USING (region)
+LEFT JOIN screenings_coverage AS s USING (region)
+ORDER BY a.region, a.year, a.domain_order

@@ -1,7 +1,9 @@
 -- kpi.outflow: one row per region, year of release and municipality.
 -- A person counts once per year, placed at their LAST release of that year; only
 -- releases (Einde detentie / Ontslag), never transfers or leave.
-WITH releases AS (
+WITH
+-- include: coverage_detentions
+releases AS (
     SELECT
         person_key,
         year(release_date) AS year,
@@ -25,13 +27,16 @@ last_release AS (
     ) USING (person_key, year, release_order)
 )
 SELECT
-    region,
-    year,
-    municipality_code,
-    municipality_name,
-    count(*) AS persons,
-    count(*) / sum(count(*)) OVER (PARTITION BY region, year) AS share
-FROM last_release
-WHERE region IS NOT NULL
-GROUP BY region, year, municipality_code, municipality_name
-ORDER BY region, year, persons DESC, municipality_name
+    r.region,
+    r.year::BIGINT AS year,
+    r.municipality_code,
+    r.municipality_name,
+    count(*)::BIGINT AS persons,
+    count(*) / sum(count(*)) OVER (PARTITION BY r.region, r.year) AS share,
+    coalesce(any_value(c.first_date) <= make_date(r.year, 1, 1)
+        AND any_value(c.last_date) >= make_date(r.year, 12, 31), false) AS year_complete
+FROM last_release AS r
+LEFT JOIN detentions_coverage AS c USING (region)
+WHERE r.region IS NOT NULL
+GROUP BY r.region, r.year, r.municipality_code, r.municipality_name
+ORDER BY r.region, r.year, persons DESC, r.municipality_name

@@ -4,9 +4,15 @@
 -- them. difference = caseload_cases - outflow_persons: negative is a municipality with
 -- fewer cases than released persons, a registration gap worth a look.
 WITH both_years AS (
-    SELECT DISTINCT region, year FROM kpi.outflow
-    INTERSECT
-    SELECT DISTINCT region, year FROM kpi.caseload
+    -- complete when both registrations cover the whole year
+    SELECT region, year, bool_and(year_complete) AS year_complete
+    FROM (
+        SELECT 'outflow' AS source, region, year, year_complete FROM kpi.outflow
+        UNION ALL
+        SELECT 'caseload', region, year, year_complete FROM kpi.caseload
+    )
+    GROUP BY region, year
+    HAVING count(DISTINCT source) = 2
 ),
 outflow AS (
     SELECT o.region, o.year, o.municipality_code, o.municipality_name, o.persons
@@ -21,7 +27,7 @@ caseload AS (
 side_by_side AS (
     SELECT
         coalesce(o.region, c.region) AS region,
-        coalesce(o.year, c.year)::INTEGER AS year,
+        coalesce(o.year, c.year)::BIGINT AS year,
         coalesce(o.municipality_code, c.municipality_code) AS municipality_code,
         coalesce(o.municipality_name, c.municipality_name) AS municipality_name,
         coalesce(o.persons, 0)::BIGINT AS outflow_persons,
@@ -31,8 +37,9 @@ side_by_side AS (
     FULL OUTER JOIN caseload AS c
         ON c.region = o.region AND c.year = o.year AND c.municipality_code = o.municipality_code
 )
-SELECT *
-FROM side_by_side
+SELECT s.*, b.year_complete
+FROM side_by_side AS s
+JOIN both_years AS b USING (region, year)
 ORDER BY
     region,
     year,

@@ -1,4 +1,4 @@
--- kpi.redetention: one row per region, release year and group (nazorg_plus, regular, all).
+-- kpi.redetention: one row per region, release year and aftercare_group (nazorg_plus, regular, all).
 -- Re-detention of a whole release cohort (warehouse.md): every person released in the
 -- year, anchored on their FIRST release of that year and placed in the region of that
 -- release. A new detention is an episode of the same person whose admission date lies
@@ -8,7 +8,9 @@
 -- after the release (the person was never free: a continued detention).
 -- This is re-detention, not recidivism (new convictions), and the groups are not a
 -- causal comparison.
-WITH data_end AS (
+WITH
+-- include: coverage_detentions
+data_end AS (
     -- The end of the data, per region: the latest notification date seen for the
     -- region's detentions. (warehouse.md says "seen anywhere"; with one region's data
     -- ending in 2013 and another's in 2022, a global end would call the 2013 cohort's
@@ -23,7 +25,7 @@ anchor AS (
     -- releases without ties (an episode is one person and one admission date).
     SELECT
         person_key,
-        year(release_date)::INTEGER AS release_year,
+        year(release_date)::BIGINT AS release_year,
         min(release_date) AS anchor_date,
         arg_min_null(region, (release_date - DATE '1800-01-01')::BIGINT * 100000
             + (admission_date - DATE '1800-01-01')) AS region
@@ -84,9 +86,9 @@ grouped AS (
             WHEN grouping(is_nazorg_plus) = 1 THEN 'all'
             WHEN is_nazorg_plus THEN 'nazorg_plus'
             ELSE 'regular'
-        END AS "group",
-        count(*) AS released_persons,
-        count(*) FILTER (WHERE new_detentions > 0) AS redetained_2y,
+        END AS aftercare_group,
+        count(*)::BIGINT AS released_persons,
+        count(*) FILTER (WHERE new_detentions > 0)::BIGINT AS redetained_2y,
         sum(new_detentions)::BIGINT AS new_detentions_2y
     FROM per_person
     GROUP BY GROUPING SETS ((region, release_year, is_nazorg_plus), (region, release_year))
@@ -94,19 +96,22 @@ grouped AS (
 SELECT
     g.region,
     g.release_year,
-    g."group",
+    g.aftercare_group,
     g.released_persons,
     g.redetained_2y,
     g.redetained_2y / g.released_persons AS prevalence_2y,
     g.new_detentions_2y,
     g.new_detentions_2y / g.released_persons AS incidence_2y,
     d.data_end_date >= c.last_release_date + 730 AS window_complete,
+    coalesce(v.first_date <= make_date(g.release_year, 1, 1)
+        AND v.last_date >= make_date(g.release_year, 12, 31), false) AS year_complete,
     c.last_release_date,
     d.data_end_date
 FROM grouped AS g
 JOIN cohort AS c USING (region, release_year)
 JOIN data_end AS d USING (region)
+LEFT JOIN detentions_coverage AS v USING (region)
 ORDER BY
     g.region,
     g.release_year,
-    CASE g."group" WHEN 'nazorg_plus' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END
+    CASE g.aftercare_group WHEN 'nazorg_plus' THEN 1 WHEN 'regular' THEN 2 ELSE 3 END

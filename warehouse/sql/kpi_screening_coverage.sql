@@ -4,7 +4,10 @@
 -- linked to it, or (DPAN era) when a Hulpvraag/Toestemming cell of its DPAN row is
 -- filled. Consent comes from the episode's latest linked form, else from DPAN; an empty
 -- DPAN Toestemming is not a "Nee".
-WITH latest_form AS (
+WITH
+-- include: coverage_detentions
+-- include: coverage_screenings
+latest_form AS (
     SELECT episode_id, consent
     FROM staging.screenings
     WHERE episode_id IS NOT NULL
@@ -25,15 +28,22 @@ released AS (
     WHERE d.is_release AND d.region IS NOT NULL
 )
 SELECT
-    region,
-    year,
+    r.region,
+    r.year::BIGINT AS year,
     count(*) AS released_detentions,
     count(*) FILTER (WHERE has_form OR has_dpan_screening) AS with_form,
     with_form / nullif(released_detentions, 0) AS share_with_form,
     count(*) FILTER (WHERE (has_form OR has_dpan_screening) AND consent = false) AS no_consent,
     no_consent / nullif(with_form, 0) AS share_no_consent,
     count(*) FILTER (WHERE has_form) AS with_linked_form,
-    count(*) FILTER (WHERE has_dpan_screening) AS with_dpan_screening
-FROM released
-GROUP BY region, year
-ORDER BY region, year
+    count(*) FILTER (WHERE has_dpan_screening) AS with_dpan_screening,
+    -- the detention data, and the screening forms where the region has linked forms
+    coalesce(any_value(d.first_date) <= make_date(r.year, 1, 1)
+        AND any_value(d.last_date) >= make_date(r.year, 12, 31)
+        AND (any_value(s.region) IS NULL OR (any_value(s.first_date) <= make_date(r.year, 1, 1)
+            AND any_value(s.last_date) >= make_date(r.year, 12, 31))), false) AS year_complete
+FROM released AS r
+LEFT JOIN detentions_coverage AS d USING (region)
+LEFT JOIN screenings_coverage AS s USING (region)
+GROUP BY r.region, r.year
+ORDER BY r.region, r.year

@@ -13,10 +13,13 @@
 --   all                everyone; a person can be in several groups.
 -- with_case: a case of the person in the region's own register with Datum aanmelding in
 -- the release year or the 90 days after it. "Reached" means registered, not an effect.
-WITH releases AS (
+WITH
+-- include: coverage_detentions
+-- include: coverage_cases
+releases AS (
     SELECT
         person_key,
-        year(release_date)::INTEGER AS release_year,
+        year(release_date)::BIGINT AS release_year,
         -- (release date, admission date) orders a person's releases without ties, as in
         -- kpi.outflow
         (release_date - DATE '1800-01-01')::BIGINT * 100000
@@ -109,17 +112,15 @@ target_groups AS (
         (1, 'under_27'), (2, 'frequent_returner'), (3, 'support_wish'), (4, 'all')
     ) AS t(group_order, target_group)
 ),
-coverage AS (
-    -- include: year_coverage
-),
 complete AS (
-    -- Persons from the detentions, cases from the region's register: both must cover the
-    -- year. (support_wish also reads the forms; their coverage is that of
-    -- kpi.intake_timeliness.)
-    SELECT region, year AS release_year, count(*) = 2 AND bool_and(covered) AS year_complete
-    FROM coverage
-    WHERE source IN ('detentions', 'cases')
-    GROUP BY ALL
+    -- year_complete: the region's detention data and its case register both cover the
+    -- whole release year (support_wish also reads the forms: their coverage is that of
+    -- kpi.intake_timeliness)
+    SELECT y.region, y.release_year,
+        coalesce(d.first_date <= make_date(y.release_year, 1, 1) AND d.last_date >= make_date(y.release_year, 12, 31) AND c.first_date <= make_date(y.release_year, 1, 1) AND c.last_date >= make_date(y.release_year, 12, 31), false) AS year_complete
+    FROM (SELECT DISTINCT region, release_year FROM persons) AS y
+    LEFT JOIN detentions_coverage AS d USING (region)
+    LEFT JOIN cases_coverage AS c USING (region)
 )
 SELECT
     y.region,
