@@ -16,10 +16,9 @@ from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 
 
 class WorkbookConfig(dg.Config):
-    """Small-cell suppression for workbooks that leave the organisation.
-
-    A count below the threshold is shown as ``<N``; default off. Without run config,
-    ``NAZORG_SUPPRESSION_THRESHOLD`` sets it (for the scheduled run)."""
+    """Small-cell shielding: a count below the threshold is shown as ``<N``. On by
+    default (5); ``NAZORG_SUPPRESSION_THRESHOLD=0`` (or run config 0) switches it off
+    for internal use. Run config wins over the environment."""
 
     suppression_threshold: int | None = None
 
@@ -31,21 +30,21 @@ def region_workbooks(
     """One workbook per region: ``kpi_<region-slug>.xlsx`` in NAZORG_REPORTS_DIR."""
     settings = nazorg.settings()
     threshold = config.suppression_threshold
-    if threshold is None and os.environ.get("NAZORG_SUPPRESSION_THRESHOLD"):
+    if threshold is None and os.environ.get("NAZORG_SUPPRESSION_THRESHOLD", "").strip():
         threshold = int(os.environ["NAZORG_SUPPRESSION_THRESHOLD"])
-    run_info = {
-        "Run": context.run.run_id,
-        "Gemaakt op": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "Warehouse": str(settings.warehouse),
-        "Kleine aantallen afgeschermd": f"ja, onder {threshold}" if threshold else "nee",
-    }
     # openpyxl is imported here, not when the definitions load: every run (and every
     # sensor tick of the daemon) would otherwise pay for it before doing anything.
-    from nazorg.reports import write_region_workbooks
+    from nazorg.reports import DEFAULT_THRESHOLD, write_region_workbooks
+
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLD
 
     with stage("reports"), duckdb.connect(str(settings.warehouse), read_only=True) as con:
         paths = write_region_workbooks(
-            con, settings.reports_dir, suppression_threshold=threshold, run_info=run_info
+            con,
+            settings.reports_dir,
+            suppression_threshold=threshold,
+            run_time=dt.datetime.now(dt.UTC),
         )
     # One message, a line per workbook: every message is an event Dagster stores.
     if paths:
