@@ -249,6 +249,7 @@ def test_caseload_column_types(demo_warehouse):
         "caseload": "BIGINT",
         "rate_of_outflow": "DOUBLE",
         "rate_of_caseload": "DOUBLE",
+        "is_registered": "BOOLEAN",
     }
 
 

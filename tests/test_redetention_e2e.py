@@ -121,3 +121,18 @@ def test_herdetentie_sheet_in_the_midden_limburg_workbook(demo_warehouse, tmp_pa
     assert rows[("2020", "Alle uitgestroomden")][2:4] == (285, 119)
     assert ("2022 (voorlopig)", "Alle uitgestroomden") in rows
     assert ws._charts
+
+
+def test_every_release_year_has_re_detention_plausible_for_its_population(demo_warehouse):
+    """No release year of the demo data without re-detention (Midden-Limburg 2019 had 0
+    of 158 with a closed window); a closed two-year window gives a share as in the
+    2020 cohort and WODC's figures, an open one less but never none."""
+    rows = demo_warehouse.execute(
+        'SELECT region, release_year, released_persons, redetained_2y, window_complete '
+        "FROM kpi.redetention WHERE \"group\" = 'all' ORDER BY ALL"
+    ).fetchall()
+    assert len(rows) == 8
+    for region, year, released, redetained, complete in rows:
+        assert redetained > 0, (region, year)
+        if complete:
+            assert 0.15 <= redetained / released <= 0.6, (region, year, redetained, released)
