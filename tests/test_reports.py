@@ -748,7 +748,9 @@ def test_every_sheet_prints_on_a4_readably_with_titles_and_footer(shielded):
             assert ws.page_setup.orientation in ("portrait", "landscape"), where
             assert not ws.sheet_properties.pageSetUpPr.fitToPage, where
             assert page.MIN_SCALE <= int(ws.page_setup.scale) <= 100, where
-            assert ws.print_title_rows == "$1:$2", where
+            # the sheet's heading, and when its first table runs over a page that
+            # table's title and column headers as well
+            assert re.fullmatch(r"\$1:\$(2|\d+)", ws.print_title_rows or ""), where
             footer = ws.oddFooter
             assert footer.center.text == "pagina &P van &N", where
             assert footer.left.text.endswith("&A") and footer.left.text.startswith(
@@ -756,6 +758,13 @@ def test_every_sheet_prints_on_a4_readably_with_titles_and_footer(shielded):
             ), where
             assert footer.right.text == "gemaakt 06-12-2026 03:05", where
             assert ws.page_margins.left == page.MARGIN_SIDE_IN, where
+
+
+def test_a_table_longer_than_a_page_repeats_its_header(shielded):
+    ws = load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Definities"]
+    header_row, _ = find(ws, "Cijfer")
+    assert ws.print_title_rows == f"$1:${header_row}"
+    assert ws["A1"].value == "Definities — Gooi en Vechtstreek"
 
 
 def test_a_wide_sheet_is_landscape_or_scaled_never_below_70_percent():

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.chart.label import DataLabelList
-from openpyxl.chart.text import RichText
-from openpyxl.drawing.text import CharacterProperties, Font, Paragraph, ParagraphProperties
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Font,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nazorg.reports.layout.styles import FONT_NAME
@@ -18,14 +25,22 @@ def _text(size_pt: int, bold: bool = False) -> RichText:
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
 
 
+def _title(text: str, size_pt: int, bold: bool) -> Title:
+    """A title in the workbook's font and a size that leaves room for the plot."""
+    props = CharacterProperties(latin=Font(typeface=FONT_NAME), sz=size_pt * 100, b=bold)
+    run = RegularTextRun(rPr=props, t=text)
+    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[run])
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
 def bar_chart(
     title: str, value_title: str, *, horizontal: bool = False, number_format: str = "#,##0"
 ) -> BarChart:
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
-    chart.title = title
+    chart.title = _title(title, 11, True)
     chart.style = 2
-    chart.y_axis.title = value_title
+    chart.y_axis.title = _title(value_title, 9, False)
     chart.y_axis.numFmt = number_format
     chart.y_axis.majorGridlines = None
     chart.x_axis.delete = False
@@ -52,6 +67,10 @@ def categories(chart: BarChart, ws: Worksheet, col: int, first_row: int, last_ro
 def data_labels(chart: BarChart, number_format: str) -> None:
     chart.dataLabels = DataLabelList()
     chart.dataLabels.showVal = True
+    chart.dataLabels.showSerName = False
+    chart.dataLabels.showCatName = False
+    chart.dataLabels.showLegendKey = False
+    chart.dataLabels.showPercent = False
     chart.dataLabels.numFmt = number_format
     chart.dataLabels.txPr = _text(8)
 

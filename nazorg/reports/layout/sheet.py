@@ -18,12 +18,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nazorg.reports.layout import page, styles
-from nazorg.reports.layout.tables import MISSING, Table, is_number, shield, shield_legend
+from nazorg.reports.layout.tables import Table, is_number, shield, shield_legend
 
 MAX_TEXT_WIDTH = 34  # a text column wider than this wraps
 MIN_WIDTH = 7
-PARAGRAPH_WIDTH = 72  # notes span at least this many units (about A4 portrait)
-CHARS_PER_UNIT = {styles.BODY_SIZE: 1.05, styles.NOTE_SIZE: 1.15, styles.TABLE_TITLE_SIZE: 0.9}
+PARAGRAPH_WIDTH = 66  # notes span at least this many units (A4 portrait: 68)
+CHARS_PER_UNIT = {styles.BODY_SIZE: 1.1, styles.NOTE_SIZE: 1.22, styles.TABLE_TITLE_SIZE: 0.95}
 CM_TO_PT = 28.35
 
 
@@ -67,6 +67,7 @@ class SheetWriter:
     wrapped: list[_Wrapped] = field(default_factory=list)
     title_rows: str | None = None
     fixed: dict[int, float] = field(default_factory=dict)
+    header_rows: dict[int, int] = field(default_factory=dict)  # block start -> header row
     long_table_header: str | None = None
 
     # ------------------------------------------------------------------ text
@@ -151,9 +152,13 @@ class SheetWriter:
             c.font = styles.BOLD
             c.border = styles.HEADER_BORDER
             numeric = table.kinds[ci] in styles.NUMERIC_KINDS
-            c.alignment = styles.HEADER_RIGHT if numeric else styles.HEADER_LEFT
+            # text after the first column is indented: it never touches a number on its left
+            c.alignment = (
+                styles.HEADER_RIGHT if numeric
+                else styles.HEADER_LEFT_INDENT if ci else styles.HEADER_LEFT
+            )
             longest = max((len(w) for w in header.split()), default=0)
-            self._width(ci + 1, max(longest + 2, min(len(header) + 1, 12)))
+            self._width(ci + 1, max(longest + 2, min(len(header) + 1, 10)))
             self.wrapped.append(_Wrapped(header_row, ci + 1, ci + 1, header, styles.BODY_SIZE))
         for ri, values in enumerate(table.rows):
             r = header_row + 1 + ri
@@ -170,6 +175,7 @@ class SheetWriter:
         if table.shielded:
             self.paragraph(shield_legend(self.ctx.threshold))
         self.blocks.append((start, self.row - 1))
+        self.header_rows[start] = header_row
         self.row += 1
         return Placed(header_row, header_row + 1, last)
 
@@ -191,12 +197,12 @@ class SheetWriter:
         if value is None:
             return
         text = str(value)
-        if kind in styles.NUMERIC_KINDS or text == MISSING:
+        if kind in styles.NUMERIC_KINDS:
             cell.alignment = styles.RIGHT
             self._width(col, len(text) + 2)
             return
-        cell.alignment = styles.LEFT
-        self._width(col, min(len(text) + 2, MAX_TEXT_WIDTH))
+        cell.alignment = styles.LEFT_INDENT if col > 1 else styles.LEFT
+        self._width(col, min(len(text) + (3 if col > 1 else 2), MAX_TEXT_WIDTH))
         self.wrapped.append(_Wrapped(row, col, col, text, styles.BODY_SIZE))
 
     def _width(self, col: int, width: float) -> None:
@@ -249,11 +255,23 @@ class SheetWriter:
             lines = _lines(w.text, span * CHARS_PER_UNIT.get(w.size, 1.0))
             line = styles.LINE_HEIGHT if w.size >= styles.BODY_SIZE else styles.NOTE_LINE_HEIGHT
             self.heights[w.row] = max(self.heights.get(w.row, 0.0), lines * line + 2)
-        for row, height in self.heights.items():
-            if height != styles.LINE_HEIGHT or row in {b[0] for b in self.blocks}:
-                ws.row_dimensions[row].height = round(height, 1)
+        # Every row gets its height, empty ones too: an empty row is otherwise as high as
+        # the default font of the application, and the page breaks are counted in points.
+        for row in range(1, max(self.row, max(self.heights, default=1)) + 1):
+            ws.row_dimensions[row].height = round(self.heights.get(row, styles.LINE_HEIGHT), 1)
         plan = page.plan(max(table_width, width))
         title_height = sum(self.heights.get(r, styles.LINE_HEIGHT) for r in (1, 2))
+        if self.blocks and self.blocks[0][0] in self.header_rows:
+            # The sheet's first table runs over more than a page: its title and column
+            # headers repeat on every page, with the sheet's heading above them.
+            first, last = self.blocks[0]
+            size = sum(self.heights.get(r, styles.LINE_HEIGHT) for r in range(1, last + 1))
+            if size > plan.page_height_pt:
+                header = self.header_rows[first]
+                self.title_rows = f"1:{header}"
+                title_height = sum(
+                    self.heights.get(r, styles.LINE_HEIGHT) for r in range(1, header + 1)
+                )
         page.set_up(
             ws, plan, region=self.ctx.region, run_date=self.ctx.run_date,
             title_rows=self.title_rows,

@@ -35,7 +35,8 @@ FORMATS: dict[str, str] = {
 NUMERIC_KINDS = frozenset(FORMATS) - {"text"}
 
 LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-LEFT_ONE_LINE = Alignment(horizontal="left", vertical="top")
+LEFT_INDENT = Alignment(horizontal="left", vertical="top", wrap_text=True, indent=1)
+HEADER_LEFT_INDENT = Alignment(horizontal="left", vertical="bottom", wrap_text=True, indent=1)
 RIGHT = Alignment(horizontal="right", vertical="top")
 HEADER_LEFT = Alignment(horizontal="left", vertical="bottom", wrap_text=True)
 HEADER_RIGHT = Alignment(horizontal="right", vertical="bottom", wrap_text=True)

@@ -185,10 +185,10 @@ def _sensitivity(
         shielded=False,
     )
     chart = charts.tornado(
-        sw.ws, f"Gevoeligheid variant {variant}: verhouding bij lage en hoge waarde", base,
+        sw.ws, f"Variant {variant}: baten-kostenverhouding bij lage en hoge waarde", base,
         1, 5, 6, placed.first_row, placed.last_row,
     )
-    sw.chart(chart, width_cm=17.0, height_cm=max(7.0, 0.75 * len(lines) + 3))
+    sw.chart(chart, width_cm=22.0, height_cm=max(8.0, 0.8 * len(lines) + 3.5))
 
 
 def _break_even(code: str, found: dict | None, points: list[dict]) -> str:

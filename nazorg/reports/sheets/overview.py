@@ -134,7 +134,7 @@ def write(sw: SheetWriter, report: Report, present: list[Any], left_out: list[tu
         name.font = styles.LINK
     for m, reason in left_out:
         sw.label_value(m.NAME, f"niet in deze werkmap: {reason}")
-    sw.fix_width(1, 26)
-    sw.fix_width(2, 7)
-    sw.fix_width(3, 9)
-    sw.fix_width(4, 30)
+    sw.fix_width(1, 24)
+    sw.fix_width(2, 6)
+    sw.fix_width(3, 10)
+    sw.fix_width(4, 27)

@@ -37,8 +37,13 @@ def write(sw: SheetWriter, report: Report) -> None:
     if "nazorg_plus" not in present:  # without nazorg-plus, 'regular' repeats 'all'
         present -= {"regular"}
     groups = ["all"] + [g for g in order("group", present) if g != "all"]
-    rows = sorted(
-        (r for r in records if columns.redetention_group(r) in groups),
+    with_plus = {r["release_year"] for r in records if columns.redetention_group(r) == "nazorg_plus"}
+    rows = sorted(  # a year without nazorg-plus: its regular group repeats 'all'
+        (
+            r for r in records
+            if columns.redetention_group(r) in groups
+            and (columns.redetention_group(r) == "all" or r["release_year"] in with_plus)
+        ),
         key=lambda r: (groups.index(columns.redetention_group(r)), r["release_year"]),
     )
     table = flat_table(
