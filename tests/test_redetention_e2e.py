@@ -128,7 +128,7 @@ def test_every_release_year_has_re_detention_plausible_for_its_population(demo_w
     of 158 with a closed window); a closed two-year window gives a share as in the
     2020 cohort and WODC's figures, an open one less but never none."""
     rows = demo_warehouse.execute(
-        'SELECT region, release_year, released_persons, redetained_2y, window_complete '
+        "SELECT region, release_year, released_persons, redetained_2y, window_complete "
         "FROM kpi.redetention WHERE \"group\" = 'all' ORDER BY ALL"
     ).fetchall()
     assert len(rows) == 8

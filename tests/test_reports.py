@@ -594,13 +594,30 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
         ],
         "quality.releases_without_municipality": [dict(year=2013, persons=7)],
         "quality.region_files": [
-            dict(region=GOOI, source="dpan", file="dpan/dpan_2013.csv", rows=597,
-                 first_date=dt.date(2012, 1, 3), last_date=dt.date(2013, 12, 31)),
-            dict(region=GOOI, source="caseload",
-                 file="caseload/gooi-en-vechtstreek/2013/registratie.xlsx", rows=325,
-                 first_date=dt.date(2013, 1, 2), last_date=dt.date(2013, 12, 30)),
-            dict(region=MIDDEN, source="justid", file="justid/2020.csv", rows=400,
-                 first_date=dt.date(2019, 1, 8), last_date=dt.date(2022, 12, 31)),
+            dict(
+                region=GOOI,
+                source="dpan",
+                file="dpan/dpan_2013.csv",
+                rows=597,
+                first_date=dt.date(2012, 1, 3),
+                last_date=dt.date(2013, 12, 31),
+            ),
+            dict(
+                region=GOOI,
+                source="caseload",
+                file="caseload/gooi-en-vechtstreek/2013/registratie.xlsx",
+                rows=325,
+                first_date=dt.date(2013, 1, 2),
+                last_date=dt.date(2013, 12, 30),
+            ),
+            dict(
+                region=MIDDEN,
+                source="justid",
+                file="justid/2020.csv",
+                rows=400,
+                first_date=dt.date(2019, 1, 8),
+                last_date=dt.date(2022, 12, 31),
+            ),
         ],
     }
 
@@ -834,7 +851,14 @@ def test_tabel_1_of_gooi_en_vechtstreek_with_shielding_off(unshielded):
     ws = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])["Uitstroom en caseload"]
     header_row, _ = find(ws, "Gemeente")
     headers = [c.value for c in ws[header_row]]
-    assert headers[1:7] == ["Caseload aantal", "%", "Uitstroom aantal", "%", "Uitstroom aantal", "%"]
+    assert headers[1:7] == [
+        "Caseload aantal",
+        "%",
+        "Uitstroom aantal",
+        "%",
+        "Uitstroom aantal",
+        "%",
+    ]
     for _code, name, caseload, out13, out12 in TABEL_1:
         row = row_of(ws, name, header_row)
         assert (row[1], row[3], row[5]) == (caseload, out13 or "-", out12 or "-"), name
@@ -869,7 +893,10 @@ def test_mkba_table_assumptions_and_sensitivity(unshielded):
     ratio = row_of(ws, "Baten-kostenverhouding")
     assert [round(v, 2) for v in ratio[1:3]] == [1.30, 2.28]
     assert row_of(ws, "Totale kosten")[1:3] == [122000, 122000]
-    assert [round(v, 2) for v in row_of(ws, "Verhouding zonder uitkeringsposten")[1:3]] == [0.21, 1.20]
+    assert [round(v, 2) for v in row_of(ws, "Verhouding zonder uitkeringsposten")[1:3]] == [
+        0.21,
+        1.20,
+    ]
     salary = row_of(ws, "Kosten: Salariskosten nazorg-plus-coördinator")
     assert salary[4] == pytest.approx(-99000)
     lines = texts(ws)
@@ -911,12 +938,21 @@ def test_shielding_is_on_by_default_with_a_legend_under_the_table(shielded, unsh
             for row in sheet.iter_rows():
                 for cell in row:
                     v = cell.value
-                    if isinstance(v, int) and not isinstance(v, bool) and cell.number_format in ("#,##0",):
+                    if (
+                        isinstance(v, int)
+                        and not isinstance(v, bool)
+                        and cell.number_format in ("#,##0",)
+                    ):
                         assert not 1 <= v <= 4 or sheet.title in ("Datakwaliteit", "MKBA"), (
-                            path.name, sheet.title, cell.coordinate)
+                            path.name,
+                            sheet.title,
+                            cell.coordinate,
+                        )
     open_ws = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])["Uitstroom en caseload"]
     assert not [t for t in texts(open_ws) if t.startswith("<5:")]
-    overzicht = " ".join(texts(load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Overzicht"]))
+    overzicht = " ".join(
+        texts(load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Overzicht"])
+    )
     assert "afgeschermd: aantallen onder 5 staan als <5" in overzicht
 
 
@@ -925,7 +961,9 @@ def test_overzicht_says_region_period_data_until_and_amsterdam_run_time(shielded
     pairs = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0] and len(r) > 1}
     assert pairs["Regio"] == GOOI
     assert pairs["DPAN-detentiemeldingen"] == "van 03-01-2012 t/m 31-12-2013 (1 bestand)"
-    assert pairs["Casusregistratie Zorg- en Veiligheidshuis"].startswith("van 02-01-2013 t/m 30-12-2013")
+    assert pairs["Casusregistratie Zorg- en Veiligheidshuis"].startswith(
+        "van 02-01-2013 t/m 30-12-2013"
+    )
     assert pairs["Gegevens tot en met"] == "31-12-2013"
     assert pairs["Gemaakt op"] == "06-12-2026 03:05 (Nederlandse tijd)"
     assert "Uitstroom uit detentie" in pairs and "Caseload" in pairs
@@ -982,3 +1020,34 @@ def test_empty_warehouse_writes_nothing_and_removes_old_files(tmp_path):
     (folder / "kpi_gooi-en-vechtstreek.xlsx").write_bytes(b"old")
     assert write_region_workbooks(con, folder) == []
     assert list(folder.iterdir()) == []
+
+
+def test_many_files_list_only_those_that_need_attention(tmp_path):
+    con = build_warehouse(tmp_path / "w.duckdb")
+    con.execute(
+        """
+        INSERT INTO quality.file_ledger
+        SELECT 'justid/daily/justid_' || lpad(i::VARCHAR, 4, '0') || '.csv', md5(i::VARCHAR),
+               'justid', 'loaded', 100, 100, 0, NULL
+        FROM range(500) t(i)
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO quality.region_files
+        SELECT 'Midden-Limburg', 'justid', 'justid/daily/justid_' || lpad(i::VARCHAR, 4, '0')
+               || '.csv', 40, DATE '2021-01-01', DATE '2021-01-02'
+        FROM range(500) t(i)
+        """
+    )
+    [path] = [
+        p
+        for p in write_region_workbooks(con, tmp_path / "r", run_time=RUN)
+        if p.name == "kpi_midden-limburg.xlsx"
+    ]
+    ws = load_workbook(path)["Datakwaliteit"]
+    lines = texts(ws)
+    assert "2020.csv" in lines  # a file with a rejected row stays listed
+    assert not any(t.startswith("justid_0") for t in lines)
+    assert any("JustID 500 bestanden (50.000 rijen, 20.000 voor deze regio)" in t for t in lines)
+    assert ws.max_row < 80

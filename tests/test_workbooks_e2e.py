@@ -18,7 +18,9 @@ def nightly(demo_build):
     result, warehouse = demo_build
     assert result.success
     folder = warehouse.parent / "reports"
-    return {p.stem.removeprefix("kpi_"): load_workbook(p) for p in sorted(folder.glob("kpi_*.xlsx"))}
+    return {
+        p.stem.removeprefix("kpi_"): load_workbook(p) for p in sorted(folder.glob("kpi_*.xlsx"))
+    }
 
 
 @pytest.fixture(scope="module")

@@ -495,8 +495,16 @@ def _redetentions_other_years(episodes: list[Episode], cohort_2020: list[Person]
             continue
         admission = release - dt.timedelta(days=rng.choice([9, 20, 45, 60, 90]))
         added.append(
-            _episode(rng, person, MIDDEN_LIMBURG, "JustID", release, later.municipality,
-                     ML_INSTITUTIONS, admission=max(admission, dt.date(2019, 1, 2)))
+            _episode(
+                rng,
+                person,
+                MIDDEN_LIMBURG,
+                "JustID",
+                release,
+                later.municipality,
+                ML_INSTITUTIONS,
+                admission=max(admission, dt.date(2019, 1, 2)),
+            )
         )
         taken += 1
     for year, n in ML_READMITTED.items():
@@ -510,9 +518,17 @@ def _redetentions_other_years(episodes: list[Episode], cohort_2020: list[Person]
             end = admission + dt.timedelta(days=rng.choice([5, 12, 30, 60, 120]))
             open_ = end > JUSTID_END
             added.append(
-                _episode(rng, first.person, MIDDEN_LIMBURG, "JustID", None if open_ else end,
-                         first.municipality, ML_INSTITUTIONS,
-                         end_reason=None if open_ else "Ontslag", admission=admission)
+                _episode(
+                    rng,
+                    first.person,
+                    MIDDEN_LIMBURG,
+                    "JustID",
+                    None if open_ else end,
+                    first.municipality,
+                    ML_INSTITUTIONS,
+                    end_reason=None if open_ else "Ontslag",
+                    admission=admission,
+                )
             )
     return added
 

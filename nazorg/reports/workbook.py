@@ -78,7 +78,8 @@ def _heading_line(report: Report) -> str:
     until = overview.data_until(report)
     shielded = (
         f"kleine aantallen afgeschermd (<{report.ctx.threshold})"
-        if report.ctx.threshold else "kleine aantallen niet afgeschermd"
+        if report.ctx.threshold
+        else "kleine aantallen niet afgeschermd"
     )
     data = f"gegevens t/m {until.strftime('%d-%m-%Y')}; " if until else ""
     return f"{data}gemaakt {report.ctx.run_date}; {shielded}."

@@ -76,8 +76,14 @@ def data_labels(chart: BarChart, number_format: str) -> None:
 
 
 def tornado(
-    ws: Worksheet, title: str, base: float, label_col: int, low_col: int, high_col: int,
-    first_row: int, last_row: int,
+    ws: Worksheet,
+    title: str,
+    base: float,
+    label_col: int,
+    low_col: int,
+    high_col: int,
+    first_row: int,
+    last_row: int,
 ) -> BarChart:
     """Horizontal bars of the ratio at the low and at the high value of every assumption,
     drawn from the ratio at the report's values (where the category axis crosses), the

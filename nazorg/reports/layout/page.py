@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
-POINTS_PER_UNIT = 7.4  # a column unit as LibreOffice prints it without Calibri (DejaVu); Excel: about 5.3
+POINTS_PER_UNIT = (
+    7.4  # a column unit as LibreOffice prints it without Calibri (DejaVu); Excel: about 5.3
+)
 MARGIN_SIDE_IN = 0.5
 MARGIN_TOP_IN = 0.6
 MARGIN_BOTTOM_IN = 0.8  # room for the footer
@@ -87,8 +89,13 @@ def set_up(
 
 
 def page_breaks(
-    ws: Worksheet, blocks: list[tuple[int, int]], heights: dict[int, float], plan_: PrintPlan,
-    *, title_height: float = 0.0, default_height: float = 13.0,
+    ws: Worksheet,
+    blocks: list[tuple[int, int]],
+    heights: dict[int, float],
+    plan_: PrintPlan,
+    *,
+    title_height: float = 0.0,
+    default_height: float = 13.0,
 ) -> None:
     """A break before every block (first row, last row) that would straddle a page but
     fits on one: a table never starts at the foot of a page."""

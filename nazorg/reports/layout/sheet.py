@@ -154,8 +154,11 @@ class SheetWriter:
             numeric = table.kinds[ci] in styles.NUMERIC_KINDS
             # text after the first column is indented: it never touches a number on its left
             c.alignment = (
-                styles.HEADER_RIGHT if numeric
-                else styles.HEADER_LEFT_INDENT if ci else styles.HEADER_LEFT
+                styles.HEADER_RIGHT
+                if numeric
+                else styles.HEADER_LEFT_INDENT
+                if ci
+                else styles.HEADER_LEFT
             )
             longest = max((len(w) for w in header.split()), default=0)
             self._width(ci + 1, max(longest + 2, min(len(header) + 1, 10)))
@@ -273,7 +276,10 @@ class SheetWriter:
                     self.heights.get(r, styles.LINE_HEIGHT) for r in range(1, header + 1)
                 )
         page.set_up(
-            ws, plan, region=self.ctx.region, run_date=self.ctx.run_date,
+            ws,
+            plan,
+            region=self.ctx.region,
+            run_date=self.ctx.run_date,
             title_rows=self.title_rows,
         )
         page.page_breaks(ws, self.blocks, self.heights, plan, title_height=title_height)

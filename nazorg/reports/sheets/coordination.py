@@ -23,7 +23,9 @@ def write(sw: SheetWriter, report: Report) -> None:
     records = report.rows("kpi.coordination")
     by = index(records, "measure", "year")
     all_years = years(records, newest_first=True)
-    complete = {y: all(columns.year_complete(r) for r in records if r["year"] == y) for y in all_years}
+    complete = {
+        y: all(columns.year_complete(r) for r in records if r["year"] == y) for y in all_years
+    }
     measures = order("measure", (r["measure"] for r in records))
     not_registered = False
     for (m, y), r in by.items():
@@ -36,9 +38,14 @@ def write(sw: SheetWriter, report: Report) -> None:
         by[("__caseload", y)] = {"numerator": sample.get("caseload")}
     labels = {m: label("measure", m) for m in measures}
     labels |= {"__outflow": "Uitstroom (noemer)", "__caseload": "Caseload (noemer)"}
-    for chunk in [all_years[i : i + YEARS_PER_TABLE] for i in range(0, len(all_years), YEARS_PER_TABLE)]:
+    for chunk in [
+        all_years[i : i + YEARS_PER_TABLE] for i in range(0, len(all_years), YEARS_PER_TABLE)
+    ]:
         table = pivot_table(
-            "Maat", measures + ["__outflow", "__caseload"], labels, chunk,
+            "Maat",
+            measures + ["__outflow", "__caseload"],
+            labels,
+            chunk,
             {y: year_label(y, complete[y]) for y in chunk},
             lambda _y: [
                 (Col("Aantal", "count", "numerator"), by),
@@ -83,9 +90,13 @@ def _conferences(sw: SheetWriter, report: Report) -> None:
     all_years = years(records, newest_first=True)[:6]
     types = order("conference_type", (r["conference_type"] for r in records))
     table = pivot_table(
-        "Soort casusoverleg", types, {t: label("conference_type", t) for t in types},
-        all_years, {y: str(y) for y in all_years},
-        lambda _y: [(Col("Casussen", "count", "cases"), by)], total_label="Totaal",
+        "Soort casusoverleg",
+        types,
+        {t: label("conference_type", t) for t in types},
+        all_years,
+        {y: str(y) for y in all_years},
+        lambda _y: [(Col("Casussen", "count", "cases"), by)],
+        total_label="Totaal",
     )
     sw.table(
         table,

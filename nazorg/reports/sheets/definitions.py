@@ -305,7 +305,9 @@ def write(sw: SheetWriter, report: Report) -> None:
         table,
         title="Definities van de cijfers",
         subtitle="Wat elk cijfer in deze werkmap telt; '-' = geen noemer (een aantal).",
-        source=report.source("definities van de evaluaties Gooi en Vechtstreek (2014) en Limburg (2023)"),
+        source=report.source(
+            "definities van de evaluaties Gooi en Vechtstreek (2014) en Limburg (2023)"
+        ),
         notes=[
             "Percentages zijn normaal afgerond (vanaf ,5 naar boven); een kolom kan daardoor "
             "optellen tot 99% of 101%. <1%: meer dan nul, maar minder dan een half procent.",

@@ -25,8 +25,11 @@ def write(sw: SheetWriter, report: Report) -> None:
         shown = years(support, newest_first=True)[:6]
         domains = order("life_domain", (r["life_domain"] for r in support))
         table = pivot_table(
-            "Leefgebied", domains, {d: label("life_domain", d) for d in domains},
-            shown, {y: str(y) for y in shown},
+            "Leefgebied",
+            domains,
+            {d: label("life_domain", d) for d in domains},
+            shown,
+            {y: str(y) for y in shown},
             lambda _y: [(Col("Casussen", "count", "cases"), by)],
         )
         sw.table(
@@ -40,18 +43,21 @@ def write(sw: SheetWriter, report: Report) -> None:
     if not needs:
         return
     for year in years(needs, newest_first=True)[:4]:
-        rows = [r for r in needs if r["year"] == year]
-        by = {r["life_domain"]: r for r in rows}
-        domains = order("life_domain", by)
+        source = {(r["life_domain"], year): r for r in needs if r["year"] == year}
+        domains = order("life_domain", (d for d, _ in source))
+        columns = [
+            (Col("Formulieren", "count", "forms"), source),
+            (Col("Beantwoord", "count", "answered"), source),
+            (Col("Met wens", "count", "with_need"), source),
+            (Col("% met wens", "share", "share", deps=(-1, -2)), source),
+        ]
         table = pivot_table(
-            "Leefgebied", domains, {d: label("life_domain", d) for d in domains},
-            [year], {year: str(year)},
-            lambda y: [
-                (Col("Formulieren", "count", "forms"), {(d, y): by[d] for d in domains}),
-                (Col("Beantwoord", "count", "answered"), {(d, y): by[d] for d in domains}),
-                (Col("Met wens", "count", "with_need"), {(d, y): by[d] for d in domains}),
-                (Col("% met wens", "share", "share", deps=(-1, -2)), {(d, y): by[d] for d in domains}),
-            ],
+            "Leefgebied",
+            domains,
+            {d: label("life_domain", d) for d in domains},
+            [year],
+            {year: str(year)},
+            lambda _y, columns=columns: columns,
         )
         table.groups = []
         sw.table(

@@ -36,6 +36,7 @@ def absent(report: Report) -> str | None:
 def write(sw: SheetWriter, report: Report) -> None:
     summary = report.rows("kpi.cohort_benefit_summary")
     for year in years(summary, "cohort_year", newest_first=True):
+
         def of(table: str, year: Any = year) -> list[dict[str, Any]]:
             return [r for r in report.rows(table) if r.get("cohort_year") == year]
 
@@ -43,8 +44,15 @@ def write(sw: SheetWriter, report: Report) -> None:
         _balance(sw, report, year, of("kpi.cohort_benefit"), totals)
         _assumptions(sw, report, year, of("kpi.cohort_parameters"))
         for variant in sorted(totals):
-            _sensitivity(sw, report, year, variant, of("kpi.cohort_sensitivity"),
-                         of("kpi.cohort_parameters"), totals[variant])
+            _sensitivity(
+                sw,
+                report,
+                year,
+                variant,
+                of("kpi.cohort_sensitivity"),
+                of("kpi.cohort_parameters"),
+                totals[variant],
+            )
         _uncertainty(sw, report, year, of("kpi.cohort_uncertainty"))
     sw.min_width(1, 34)
 
@@ -62,9 +70,21 @@ def _balance(sw: SheetWriter, report: Report, year: Any, lines: list[dict], tota
         [
             Col("Post", "text", lambda x: f"{x[1]}: {label('line', x[0])}"),
             Col("Variant", "text", lambda x: x[2]),
-            Col("Per jaar (steekproef)", "euro", lambda x: _signed(x[3].get("amount_per_year_sample"), sign[x[1]])),
-            Col(f"Steekproef (n={n}), hele periode", "euro", lambda x: _signed(x[3].get("amount_sample_period"), sign[x[1]])),
-            Col(f"Cohort (N={big_n}), hele periode", "euro", lambda x: _signed(x[3].get("amount_cohort"), sign[x[1]])),
+            Col(
+                "Per jaar (steekproef)",
+                "euro",
+                lambda x: _signed(x[3].get("amount_per_year_sample"), sign[x[1]]),
+            ),
+            Col(
+                f"Steekproef (n={n}), hele periode",
+                "euro",
+                lambda x: _signed(x[3].get("amount_sample_period"), sign[x[1]]),
+            ),
+            Col(
+                f"Cohort (N={big_n}), hele periode",
+                "euro",
+                lambda x: _signed(x[3].get("amount_cohort"), sign[x[1]]),
+            ),
         ],
     )
     sw.table(
@@ -90,7 +110,10 @@ def _balance(sw: SheetWriter, report: Report, year: Any, lines: list[dict], tota
         ("Verhouding zonder uitkeringsposten", "ratio_excl_transfers", "ratio"),
     ]
     variants = sorted(totals)
-    table = Table(["Uitkomst (cohort)"] + [f"Variant {v}" for v in variants], ["text"] + ["euro"] * len(variants))
+    table = Table(
+        ["Uitkomst (cohort)"] + [f"Variant {v}" for v in variants],
+        ["text"] + ["euro"] * len(variants),
+    )
     for text, name, kind in rows_t:
         r = table.add_row([text] + [totals[v].get(name) for v in variants], bold=kind == "ratio")
         for c in range(1, len(variants) + 1):
@@ -129,22 +152,34 @@ def _assumptions(sw: SheetWriter, report: Report, year: Any, parameters: list[di
         table,
         title=f"Aannames van de berekening, cohort {year}",
         subtitle="De waarden waarmee elk bedrag hierboven is berekend (prijspeil van het cohortjaar).",
-        source=report.source("instellingen van de run; standaardwaarden uit het rapport Limburg (2023)"),
+        source=report.source(
+            "instellingen van de run; standaardwaarden uit het rapport Limburg (2023)"
+        ),
         shielded=False,
     )
 
 
 def _sensitivity(
-    sw: SheetWriter, report: Report, year: Any, variant: str, sensitivity: list[dict],
-    parameters: list[dict], total: dict,
+    sw: SheetWriter,
+    report: Report,
+    year: Any,
+    variant: str,
+    sensitivity: list[dict],
+    parameters: list[dict],
+    total: dict,
 ) -> None:
-    rows = [r for r in sensitivity if str(r["variant"]) == variant and r.get("kind") == "sensitivity"]
+    rows = [
+        r for r in sensitivity if str(r["variant"]) == variant and r.get("kind") == "sensitivity"
+    ]
     if not rows:
         return
     base = float(total["benefit_cost_ratio"])
     values = {p["parameter"]: p.get("value") for p in parameters}
-    found = {r["parameter"]: r for r in sensitivity
-             if str(r["variant"]) == variant and r.get("kind") == "break_even"}
+    found = {
+        r["parameter"]: r
+        for r in sensitivity
+        if str(r["variant"]) == variant and r.get("kind") == "break_even"
+    }
     per: dict[str, list[dict]] = {}
     for r in rows:
         per.setdefault(r["parameter"], []).append(r)
@@ -152,18 +187,27 @@ def _sensitivity(
     for code, points in per.items():
         points.sort(key=lambda r: r["value"])
         low, high = points[0], points[-1]
-        lines.append({
-            "code": code, "low": low["value"], "high": high["value"],
-            "ratio_low": low["benefit_cost_ratio"], "ratio_high": high["benefit_cost_ratio"],
-            "break_even": _break_even(code, found.get(code), points),
-            "swing": abs((high["benefit_cost_ratio"] or 0) - (low["benefit_cost_ratio"] or 0)),
-        })
+        lines.append(
+            {
+                "code": code,
+                "low": low["value"],
+                "high": high["value"],
+                "ratio_low": low["benefit_cost_ratio"],
+                "ratio_high": high["benefit_cost_ratio"],
+                "break_even": _break_even(code, found.get(code), points),
+                "swing": abs((high["benefit_cost_ratio"] or 0) - (low["benefit_cost_ratio"] or 0)),
+            }
+        )
     lines.sort(key=lambda x: (-x["swing"], x["code"]))
     table = flat_table(
         lines,
         [
             Col("Aanname", "text", lambda x: parameter_name(x["code"])),
-            Col("Waarde in de berekening", "text", lambda x: parameter_value(x["code"], values.get(x["code"]))),
+            Col(
+                "Waarde in de berekening",
+                "text",
+                lambda x: parameter_value(x["code"], values.get(x["code"])),
+            ),
             Col("Lage waarde", "text", lambda x: parameter_value(x["code"], x["low"])),
             Col("Hoge waarde", "text", lambda x: parameter_value(x["code"], x["high"])),
             Col("Verhouding bij lage waarde", "ratio", "ratio_low"),
@@ -185,8 +229,14 @@ def _sensitivity(
         shielded=False,
     )
     chart = charts.tornado(
-        sw.ws, f"Variant {variant}: baten-kostenverhouding bij lage en hoge waarde", base,
-        1, 5, 6, placed.first_row, placed.last_row,
+        sw.ws,
+        f"Variant {variant}: baten-kostenverhouding bij lage en hoge waarde",
+        base,
+        1,
+        5,
+        6,
+        placed.first_row,
+        placed.last_row,
     )
     sw.chart(chart, width_cm=22.0, height_cm=max(8.0, 0.8 * len(lines) + 3.5))
 

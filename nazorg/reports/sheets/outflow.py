@@ -73,12 +73,19 @@ def write(sw: SheetWriter, report: Report) -> None:
             ]
         return cols
 
-    chunks = [shown[i : i + YEAR_BLOCKS_PER_TABLE] for i in range(0, len(shown), YEAR_BLOCKS_PER_TABLE)]
+    chunks = [
+        shown[i : i + YEAR_BLOCKS_PER_TABLE] for i in range(0, len(shown), YEAR_BLOCKS_PER_TABLE)
+    ]
     placed_latest = None
     for n, chunk in enumerate(chunks):
         table = pivot_table(
-            "Gemeente", keys, names, chunk,
-            {y: year_label(y, complete[y]) for y in chunk}, block, total_label="Totaal",
+            "Gemeente",
+            keys,
+            names,
+            chunk,
+            {y: year_label(y, complete[y]) for y in chunk},
+            block,
+            total_label="Totaal",
         )
         period = f"{chunk[-1]}–{chunk[0]}" if len(chunk) > 1 else str(chunk[0])
         notes = [
@@ -92,15 +99,17 @@ def write(sw: SheetWriter, report: Report) -> None:
             notes.append("voorlopig: de gegevens dekken dit jaar nog niet helemaal.")
         placed = sw.table(
             table,
-            title="Tabel 1. Caseload en uitstroom per gemeente"
-            + (f" (vervolg)" if n else ""),
+            title="Tabel 1. Caseload en uitstroom per gemeente" + (" (vervolg)" if n else ""),
             subtitle=f"Casussen en uitgestroomde personen per gemeente, {report.region}, {period}.",
             source=report.source(SOURCE),
             notes=notes,
         )
         if latest in chunk:
-            col = next(first + 1 + (2 if latest in case_years else 0)
-                       for text, first, _ in table.groups if text.startswith(str(latest)))
+            col = next(
+                first + 1 + (2 if latest in case_years else 0)
+                for text, first, _ in table.groups
+                if text.startswith(str(latest))
+            )
             placed_latest = (placed, col)
     sw.min_width(1, 18)
     if placed_latest is not None:
@@ -118,11 +127,17 @@ def _reconciliation(sw: SheetWriter, report: Report) -> None:
     records = report.rows("kpi.outflow_caseload_reconciliation")
     for year in years(records, newest_first=True):
         rows = [r for r in records if r["year"] == year]
-        rows.sort(key=lambda r: (_is_overig(r), r.get("difference") or 0, str(r.get("municipality_name"))))
+        rows.sort(
+            key=lambda r: (_is_overig(r), r.get("difference") or 0, str(r.get("municipality_name")))
+        )
         table = flat_table(
             rows,
             [
-                Col("Gemeente", "text", lambda r: str(r.get("municipality_name") or r.get("municipality_code"))),
+                Col(
+                    "Gemeente",
+                    "text",
+                    lambda r: str(r.get("municipality_name") or r.get("municipality_code")),
+                ),
                 Col("Uitstroom (personen)", "count", "outflow_persons"),
                 Col("Caseload (casussen)", "count", "caseload_cases"),
                 Col("Verschil caseload − uitstroom", "difference", "difference", deps=(-1, -2)),
@@ -130,16 +145,20 @@ def _reconciliation(sw: SheetWriter, report: Report) -> None:
         )
         body = range(len(table.rows))
         total = table.add_row(
-            ["Totaal", sum(r.get("outflow_persons") or 0 for r in rows),
-             sum(r.get("caseload_cases") or 0 for r in rows),
-             sum(r.get("difference") or 0 for r in rows)],
+            [
+                "Totaal",
+                sum(r.get("outflow_persons") or 0 for r in rows),
+                sum(r.get("caseload_cases") or 0 for r in rows),
+                sum(r.get("difference") or 0 for r in rows),
+            ],
             total=True,
         )
         for c in (1, 2):
             table.totals.append(((total, c), [(r, c) for r in body]))
         table.deps[(total, 3)] = {(total, 1), (total, 2)}
         below = [
-            str(r.get("municipality_name")) for r in rows
+            str(r.get("municipality_name"))
+            for r in rows
             if not _is_overig(r) and (r.get("difference") or 0) < 0
         ]
         notes = []

@@ -38,14 +38,19 @@ def periods(report: Report) -> list[tuple[str, str]]:
     for source in sorted(spans, key=lambda s: (SOURCE_ORDER + (s,)).index(s)):
         first, last, files = spans[source]
         files_text = f"{files} bestand" + ("en" if files != 1 else "")
-        out.append((label("source", source), f"van {_date(first)} t/m {_date(last)} ({files_text})"))
+        out.append(
+            (label("source", source), f"van {_date(first)} t/m {_date(last)} ({files_text})")
+        )
     return out
 
 
 def data_until(report: Report) -> Any:
     """The latest date of the detention notifications (the source every figure starts from)."""
-    last = [r["last_date"] for r in report.rows("quality.region_files")
-            if r["source"] in ("justid", "dpan") and r.get("last_date")]
+    last = [
+        r["last_date"]
+        for r in report.rows("quality.region_files")
+        if r["source"] in ("justid", "dpan") and r.get("last_date")
+    ]
     return max(last) if last else None
 
 
@@ -55,43 +60,93 @@ def headline(report: Report) -> list[dict[str, Any]]:
     outflow = [r for r in report.rows("kpi.outflow") if columns.year_complete(r)]
     if outflow:
         year = max(r["year"] for r in outflow)
-        out.append(dict(f="Uitstroom uit detentie", y=year, kind="count",
-                        v=sum(r["persons"] for r in outflow if r["year"] == year),
-                        m="personen die dat jaar uit detentie zijn ontslagen in een gemeente van de regio"))
+        out.append(
+            dict(
+                f="Uitstroom uit detentie",
+                y=year,
+                kind="count",
+                v=sum(r["persons"] for r in outflow if r["year"] == year),
+                m="personen die dat jaar uit detentie zijn ontslagen in een gemeente van de regio",
+            )
+        )
     caseload = [r for r in report.rows("kpi.caseload") if columns.year_complete(r)]
     if caseload:
         year = max(r["year"] for r in caseload)
-        out.append(dict(f="Caseload", y=year, kind="count",
-                        v=sum(r["cases"] for r in caseload if r["year"] == year),
-                        m="casussen in de registratie van het Zorg- en Veiligheidshuis"))
-    profile = [r for r in report.rows("kpi.coordination") if r["measure"] == "profile_made"
-               and r.get("rate_of_outflow") is not None]
+        out.append(
+            dict(
+                f="Caseload",
+                y=year,
+                kind="count",
+                v=sum(r["cases"] for r in caseload if r["year"] == year),
+                m="casussen in de registratie van het Zorg- en Veiligheidshuis",
+            )
+        )
+    profile = [
+        r
+        for r in report.rows("kpi.coordination")
+        if r["measure"] == "profile_made" and r.get("rate_of_outflow") is not None
+    ]
     if profile:
         r = max(profile, key=lambda r: r["year"])
-        out.append(dict(f="Profiel opgesteld", y=r["year"], kind="share", v=r["rate_of_outflow"],
-                        m="casussen met een profiel, als deel van de uitstroom"))
+        out.append(
+            dict(
+                f="Profiel opgesteld",
+                y=r["year"],
+                kind="share",
+                v=r["rate_of_outflow"],
+                m="casussen met een profiel, als deel van de uitstroom",
+            )
+        )
     screening = [r for r in report.rows("kpi.screening_coverage") if columns.year_complete(r)]
     if screening:
         r = max(screening, key=lambda r: r["year"])
-        out.append(dict(f="Gescreend", y=r["year"], kind="share", v=r["share_with_form"],
-                        m="uitgestroomde detenties met een screeningsformulier"))
-    redetention = [r for r in report.rows("kpi.redetention") if columns.redetention_group(r) == "all"
-                   and columns.flag(r, columns.WINDOW_COMPLETE)]
+        out.append(
+            dict(
+                f="Gescreend",
+                y=r["year"],
+                kind="share",
+                v=r["share_with_form"],
+                m="uitgestroomde detenties met een screeningsformulier",
+            )
+        )
+    redetention = [
+        r
+        for r in report.rows("kpi.redetention")
+        if columns.redetention_group(r) == "all" and columns.flag(r, columns.WINDOW_COMPLETE)
+    ]
     if redetention:
         r = max(redetention, key=lambda r: r["release_year"])
-        out.append(dict(f="Opnieuw gedetineerd binnen 2 jaar", y=r["release_year"], kind="share",
-                        v=r["prevalence_2y"], m="uitgestroomden die binnen twee jaar weer zijn ingesloten (laatste afgesloten jaar)"))
+        out.append(
+            dict(
+                f="Opnieuw gedetineerd binnen 2 jaar",
+                y=r["release_year"],
+                kind="share",
+                v=r["prevalence_2y"],
+                m="uitgestroomden die binnen twee jaar weer zijn ingesloten (laatste afgesloten jaar)",
+            )
+        )
     mkba = report.rows("kpi.cohort_benefit_summary")
     if mkba:
         year = max(r["cohort_year"] for r in mkba)
-        ratios = {str(r["variant"]): r["benefit_cost_ratio"] for r in mkba if r["cohort_year"] == year}
+        ratios = {
+            str(r["variant"]): r["benefit_cost_ratio"] for r in mkba if r["cohort_year"] == year
+        }
         text = " / ".join(f"{ratios[v]:.2f}".replace(".", ",") for v in sorted(ratios))
-        out.append(dict(f="Baten per euro kosten, nazorg-plus", y=year, kind="text", v=text,
-                        m="baten-kostenverhouding, variant " + " / ".join(sorted(ratios))))
+        out.append(
+            dict(
+                f="Baten per euro kosten, nazorg-plus",
+                y=year,
+                kind="text",
+                v=text,
+                m="baten-kostenverhouding, variant " + " / ".join(sorted(ratios)),
+            )
+        )
     return out
 
 
-def write(sw: SheetWriter, report: Report, present: list[Any], left_out: list[tuple[Any, str]]) -> None:
+def write(
+    sw: SheetWriter, report: Report, present: list[Any], left_out: list[tuple[Any, str]]
+) -> None:
     ctx = report.ctx
     sw.label_value("Regio", report.region, bold=True)
     for source, span in periods(report):
@@ -102,7 +157,8 @@ def write(sw: SheetWriter, report: Report, present: list[Any], left_out: list[tu
     sw.label_value(
         "Kleine aantallen",
         f"afgeschermd: aantallen onder {ctx.threshold} staan als <{ctx.threshold}"
-        if ctx.threshold else "niet afgeschermd (alleen voor intern gebruik)",
+        if ctx.threshold
+        else "niet afgeschermd (alleen voor intern gebruik)",
     )
     sw.gap()
     figures = headline(report)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nazorg.reports.labels import label
+from nazorg.reports.labels import dutch_number, label
 from nazorg.reports.layout.sheet import SheetWriter
 from nazorg.reports.layout.tables import Col, flat_table
 from nazorg.reports.report import Report
@@ -15,6 +15,9 @@ from nazorg.reports.report import Report
 NAME = "Datakwaliteit"
 SUMMARY = "Welke bestanden van de regio zijn ingelezen, en welke rijen zijn afgewezen"
 ISSUE_GROUP_LIMIT = 40
+#: Up to this many files the region's files are listed one by one; beyond it (years of
+#: daily exports) only the files that need attention are, and the rest per source.
+FILE_DETAIL_LIMIT = 60
 SOURCE = "logboek van de ingelezen bestanden (quality.file_ledger, quality.region_files)"
 
 
@@ -52,18 +55,35 @@ def region_files(report: Report) -> dict[str, dict[str, Any]]:
         file = str(entry.get("file"))
         if file in counted or slug in file.replace("\\", "/").split("/"):
             row = counted.get(file, {})
-            out[file] = {**entry, "region_rows": row.get("rows"), "shared": sharing.get(file, 0) > 1}
+            out[file] = {
+                **entry,
+                "region_rows": row.get("rows"),
+                "shared": sharing.get(file, 0) > 1,
+            }
     return out
 
 
 def write(sw: SheetWriter, report: Report) -> None:
     files = region_files(report)
     entries = sorted(files.values(), key=lambda r: (str(r.get("source")), str(r.get("file"))))
+    summary: dict[str, list[int]] = {}
+    if len(entries) > FILE_DETAIL_LIMIT:
+        plain = [e for e in entries if e.get("status") == "loaded" and not e.get("rows_rejected")]
+        for e in plain:
+            part = summary.setdefault(str(e.get("source")), [0, 0, 0])
+            part[0] += 1
+            part[1] += int(e.get("rows_read") or 0)
+            part[2] += int(e.get("region_rows") or 0)
+        entries = [e for e in entries if e not in plain]
     table = flat_table(
         entries,
         [
             Col("Bestand", "text", lambda r: _name(r["file"])),
-            Col("Bron", "text", lambda r: SHORT_SOURCE.get(str(r.get("source")), str(r.get("source")))),
+            Col(
+                "Bron",
+                "text",
+                lambda r: SHORT_SOURCE.get(str(r.get("source")), str(r.get("source"))),
+            ),
             Col("Status", "text", lambda r: label("status", r.get("status"))),
             Col("Rijen gelezen", "int", "rows_read"),
             Col("Rijen afgewezen", "int", "rows_rejected"),
@@ -78,6 +98,17 @@ def write(sw: SheetWriter, report: Report) -> None:
         "Screeningsformulieren tellen mee via de detentie waar ze bij horen; een formulier "
         "dat nergens bij hoort, is aan geen regio toe te kennen en staat hier niet.",
     ]
+    if summary:
+        notes.insert(
+            0,
+            "Daarnaast ingelezen zonder afgewezen rijen: "
+            + "; ".join(
+                f"{SHORT_SOURCE.get(src, src)} {dutch_number(n)} bestanden ({dutch_number(rows)} "
+                f"rijen, {dutch_number(mine)} voor deze regio)"
+                for src, (n, rows, mine) in sorted(summary.items())
+            )
+            + ".",
+        )
     sw.table(
         table,
         title="Ingelezen bestanden van de regio",
@@ -88,7 +119,10 @@ def write(sw: SheetWriter, report: Report) -> None:
     )
     for name, title in (
         ("quality.rejected_rows", "Afgewezen rijen (niet meegeteld)"),
-        ("quality.row_warnings", "Rijen met een waarschuwing (wel meegeteld, een veld terzijde gelegd)"),
+        (
+            "quality.row_warnings",
+            "Rijen met een waarschuwing (wel meegeteld, een veld terzijde gelegd)",
+        ),
     ):
         groups = [g for g in report.data.issue_counts(name) if g["file"] in files]
         if not groups:
@@ -116,7 +150,12 @@ def write(sw: SheetWriter, report: Report) -> None:
             table,
             title=title,
             subtitle=f"Rijen uit de bestanden van {report.region} die niet of niet helemaal zijn meegeteld, met de reden.",
-            source=report.source(SOURCE.replace("quality.file_ledger, quality.region_files", "quality.rejected_rows, quality.row_warnings")),
+            source=report.source(
+                SOURCE.replace(
+                    "quality.file_ledger, quality.region_files",
+                    "quality.rejected_rows, quality.row_warnings",
+                )
+            ),
             notes=notes,
             shielded=False,
         )

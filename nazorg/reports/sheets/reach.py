@@ -23,7 +23,11 @@ def write(sw: SheetWriter, report: Report) -> None:
     stages = order("stage", (r["stage"] for r in records))
     for year in years(records, "cohort_year", newest_first=True):
         table = pivot_table(
-            "Fase", stages, {s: label("stage", s) for s in stages}, [year], {year: str(year)},
+            "Fase",
+            stages,
+            {s: label("stage", s) for s in stages},
+            [year],
+            {year: str(year)},
             lambda _y: [
                 (Col("Personen", "count", "persons"), by),
                 (Col("% van uitgestroomd", "share", "share_of_released", deps=(-1,)), by),
@@ -41,7 +45,9 @@ def write(sw: SheetWriter, report: Report) -> None:
             table,
             title=f"Bereik nazorg-plus, cohort {year}",
             subtitle=f"Personen per fase, van uitgestroomd uit de PI in {year} tot geïnterviewd in de vervolgmeting, {report.region}.",
-            source=report.source("detentiemeldingen, casusregistratie en vervolgmeting nazorg-plus"),
+            source=report.source(
+                "detentiemeldingen, casusregistratie en vervolgmeting nazorg-plus"
+            ),
             notes=[
                 "De fasen zijn niet per se genest: iemand kan een traject starten terwijl hij "
                 "nog gedetineerd is. De kosten-batenanalyse rekent van 'Geïnterviewd' (n) "

@@ -37,10 +37,13 @@ def write(sw: SheetWriter, report: Report) -> None:
     if "nazorg_plus" not in present:  # without nazorg-plus, 'regular' repeats 'all'
         present -= {"regular"}
     groups = ["all"] + [g for g in order("group", present) if g != "all"]
-    with_plus = {r["release_year"] for r in records if columns.redetention_group(r) == "nazorg_plus"}
+    with_plus = {
+        r["release_year"] for r in records if columns.redetention_group(r) == "nazorg_plus"
+    }
     rows = sorted(  # a year without nazorg-plus: its regular group repeats 'all'
         (
-            r for r in records
+            r
+            for r in records
             if columns.redetention_group(r) in groups
             and (columns.redetention_group(r) == "all" or r["release_year"] in with_plus)
         ),
@@ -49,7 +52,11 @@ def write(sw: SheetWriter, report: Report) -> None:
     table = flat_table(
         rows,
         [
-            Col("Uitstroomjaar", "text", lambda r: year_label(r["release_year"], columns.flag(r, columns.WINDOW_COMPLETE))),
+            Col(
+                "Uitstroomjaar",
+                "text",
+                lambda r: year_label(r["release_year"], columns.flag(r, columns.WINDOW_COMPLETE)),
+            ),
             Col("Groep", "text", lambda r: label("group", columns.redetention_group(r))),
             Col("Uitgestroomd (personen)", "count", "released_persons"),
             Col("Heropgenomen binnen 2 jaar", "count", "redetained_2y"),

@@ -12,7 +12,9 @@ SUMMARY = "Uitgestroomde detenties met een screeningsformulier, en hoe vaak geen
 
 
 def absent(report: Report) -> str | None:
-    return None if report.rows("kpi.screening_coverage") else "Geen screeningsgegevens in deze regio"
+    return (
+        None if report.rows("kpi.screening_coverage") else "Geen screeningsgegevens in deze regio"
+    )
 
 
 def write(sw: SheetWriter, report: Report) -> None:
@@ -20,7 +22,11 @@ def write(sw: SheetWriter, report: Report) -> None:
     table = flat_table(
         records,
         [
-            Col("Jaar van ontslag", "text", lambda r: year_label(r["year"], columns.year_complete(r))),
+            Col(
+                "Jaar van ontslag",
+                "text",
+                lambda r: year_label(r["year"], columns.year_complete(r)),
+            ),
             Col("Uitgestroomde detenties", "count", "released_detentions"),
             Col("Met screeningsformulier", "count", "with_form"),
             Col("% gescreend", "share", "share_with_form", deps=(-1, -2)),
@@ -33,6 +39,8 @@ def write(sw: SheetWriter, report: Report) -> None:
         title="Screening en toestemming",
         subtitle=f"Detenties met een ontslag in het jaar in een gemeente van {report.region}: hoeveel gescreend, en hoeveel daarvan zonder toestemming.",
         source=report.source("detentiemeldingen en screeningsformulieren"),
-        notes=["Een detentie is een periode van insluiting tot ontslag; één persoon kan er meer hebben."],
+        notes=[
+            "Een detentie is een periode van insluiting tot ontslag; één persoon kan er meer hebben."
+        ],
     )
     sw.min_width(1, 16)
