@@ -764,7 +764,12 @@ def test_every_sheet_prints_on_a4_readably_with_titles_and_footer(shielded):
             assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), where
             assert ws.page_setup.orientation in ("portrait", "landscape"), where
             assert not ws.sheet_properties.pageSetUpPr.fitToPage, where
-            assert page.MIN_SCALE <= int(ws.page_setup.scale) <= 100, where
+            scale = int(ws.page_setup.scale)
+            assert page.MIN_SCALE <= scale <= 100, where
+            # and at that scale the sheet is one page wide
+            width = sum(d.width or 0 for d in ws.column_dimensions.values())
+            printable = page.printable_width_pt(ws.page_setup.orientation)
+            assert width * page.POINTS_PER_UNIT * scale / 100 <= printable + 1, where
             # the sheet's heading, and when its first table runs over a page that
             # table's title and column headers as well
             assert re.fullmatch(r"\$1:\$(2|\d+)", ws.print_title_rows or ""), where
@@ -789,7 +794,8 @@ def test_a_wide_sheet_is_landscape_or_scaled_never_below_70_percent():
     assert page.plan(95) == page.PrintPlan("landscape", 100)
     assert page.plan(120).scale >= page.MIN_SCALE
     with pytest.raises(page.LayoutError):
-        page.plan(400)
+        page.plan(400, strict=True)
+    assert page.plan(400) == page.PrintPlan("landscape", page.MIN_SCALE)
 
 
 def test_every_written_cell_has_a_named_and_sized_font(shielded):

@@ -115,3 +115,15 @@ def test_no_case_numbers_or_codes_in_any_workbook(nightly, unshielded):
                 assert not code.match(text), (ws.title, text)
                 assert not case.search(text), (ws.title, text)
                 assert text not in {"loaded", "superseded", "failed", "duplicate"}
+
+
+def test_every_demo_sheet_prints_one_page_wide_on_a4_at_70_percent_or_more(nightly):
+    from nazorg.reports.layout import page
+
+    for wb in nightly.values():
+        for ws in wb:
+            scale = int(ws.page_setup.scale)
+            assert int(ws.page_setup.paperSize) == 9 and scale >= page.MIN_SCALE, ws.title
+            width = sum(d.width or 0 for d in ws.column_dimensions.values())
+            printable = page.printable_width_pt(ws.page_setup.orientation)
+            assert width * page.POINTS_PER_UNIT * scale / 100 <= printable + 1, ws.title

@@ -200,7 +200,12 @@ class SheetWriter:
         if value is None:
             return
         text = str(value)
-        if kind in styles.NUMERIC_KINDS:
+        if kind in styles.NUMERIC_KINDS:  # '-', '<5', 'x', 'niet geregistreerd'
+            if " " in text:  # words wrap rather than widen a column of numbers
+                cell.alignment = styles.RIGHT_WRAP
+                self._width(col, max(len(w) for w in text.split()) + 2)
+                self.wrapped.append(_Wrapped(row, col, col, text, styles.BODY_SIZE))
+                return
             cell.alignment = styles.RIGHT
             self._width(col, len(text) + 2)
             return

@@ -12,7 +12,7 @@ from nazorg.reports.report import Report, index, year_label, years
 NAME = "Coördinatie"
 SUMMARY = "Profiel, verrijking, inzet op leefgebieden en casusoverleg, als aantal en percentage"
 SOURCE = "casusregistratie Zorg- en Veiligheidshuis en detentiemeldingen"
-YEARS_PER_TABLE = 3
+YEARS_PER_TABLE = 2  # three counts and shares per year; more would not print readably
 
 
 def absent(report: Report) -> str | None:

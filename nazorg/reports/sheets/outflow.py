@@ -15,7 +15,9 @@ from nazorg.reports.report import Report, index, names_list, year_label, years
 
 NAME = "Uitstroom en caseload"
 SUMMARY = "Tabel 1: caseload en uitstroom per gemeente, met de vergelijking van beide"
-YEAR_BLOCKS_PER_TABLE = 4  # more years side by side would not print readably on A4
+#: Columns of counts and shares side by side in one table: more would not print readably
+#: on A4; further years continue in a table below (newest first, as in the report).
+COLUMNS_PER_TABLE = 8
 SOURCE = "detentiemeldingen (DPAN, JustID) en casusregistratie Zorg- en Veiligheidshuis"
 
 
@@ -73,9 +75,13 @@ def write(sw: SheetWriter, report: Report) -> None:
             ]
         return cols
 
-    chunks = [
-        shown[i : i + YEAR_BLOCKS_PER_TABLE] for i in range(0, len(shown), YEAR_BLOCKS_PER_TABLE)
-    ]
+    chunks: list[list[Any]] = [[]]
+    for year in shown:
+        width = 2 * ((year in case_years) + (year in out_years))
+        used = sum(2 * ((y in case_years) + (y in out_years)) for y in chunks[-1])
+        if chunks[-1] and used + width > COLUMNS_PER_TABLE:
+            chunks.append([])
+        chunks[-1].append(year)
     placed_latest = None
     for n, chunk in enumerate(chunks):
         table = pivot_table(
