@@ -23,21 +23,30 @@ class WorkbookConfig(dg.Config):
     suppression_threshold: int | None = None
 
 
+DEFAULT_THRESHOLD = 5  # as nazorg.reports.DEFAULT_THRESHOLD (not imported: openpyxl)
+
+
+def shielding_threshold(configured: int | None, environment: str | None) -> int:
+    """Run config, else ``NAZORG_SUPPRESSION_THRESHOLD``, else on at 5; 0 is off."""
+    if configured is not None:
+        return configured
+    if environment is not None and environment.strip():
+        return int(environment)
+    return DEFAULT_THRESHOLD
+
+
 @dg.asset(key=["reports", "region_workbooks"], group_name="reports", deps=[PUBLISHED_KEY])
 def region_workbooks(
     context: dg.AssetExecutionContext, config: WorkbookConfig, nazorg: NazorgWarehouse
 ) -> dg.MaterializeResult:
     """One workbook per region: ``kpi_<region-slug>.xlsx`` in NAZORG_REPORTS_DIR."""
     settings = nazorg.settings()
-    threshold = config.suppression_threshold
-    if threshold is None and os.environ.get("NAZORG_SUPPRESSION_THRESHOLD", "").strip():
-        threshold = int(os.environ["NAZORG_SUPPRESSION_THRESHOLD"])
+    threshold = shielding_threshold(
+        config.suppression_threshold, os.environ.get("NAZORG_SUPPRESSION_THRESHOLD")
+    )
     # openpyxl is imported here, not when the definitions load: every run (and every
     # sensor tick of the daemon) would otherwise pay for it before doing anything.
-    from nazorg.reports import DEFAULT_THRESHOLD, write_region_workbooks
-
-    if threshold is None:
-        threshold = DEFAULT_THRESHOLD
+    from nazorg.reports import write_region_workbooks
 
     with stage("reports"), duckdb.connect(str(settings.warehouse), read_only=True) as con:
         paths = write_region_workbooks(

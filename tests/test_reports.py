@@ -1057,3 +1057,15 @@ def test_many_files_list_only_those_that_need_attention(tmp_path):
     assert not any(t.startswith("justid_0") for t in lines)
     assert any("JustID 500 bestanden (50.000 rijen, 20.000 voor deze regio)" in t for t in lines)
     assert ws.max_row < 80
+
+
+def test_shielding_is_on_unless_switched_off():
+    from assets.reports import DEFAULT_THRESHOLD, shielding_threshold
+    from nazorg.reports import DEFAULT_THRESHOLD as REPORTS_DEFAULT
+
+    assert DEFAULT_THRESHOLD == REPORTS_DEFAULT == 5
+    assert shielding_threshold(None, None) == 5
+    assert shielding_threshold(None, " ") == 5
+    assert shielding_threshold(None, "0") == 0
+    assert shielding_threshold(None, "10") == 10
+    assert shielding_threshold(0, "10") == 0  # run config wins
