@@ -55,6 +55,7 @@ def write(sw: SheetWriter, report: Report) -> None:
             )
         _uncertainty(sw, report, year, of("kpi.cohort_uncertainty"))
     sw.min_width(1, 34)
+    sw.fix_width(6, 14)  # "geen (blijft boven 1)" wraps rather than widen the sheet
 
 
 def _balance(sw: SheetWriter, report: Report, year: Any, lines: list[dict], totals: dict) -> None:
@@ -174,7 +175,6 @@ def _sensitivity(
     if not rows:
         return
     base = float(total["benefit_cost_ratio"])
-    values = {p["parameter"]: p.get("value") for p in parameters}
     found = {
         r["parameter"]: r
         for r in sensitivity
@@ -203,11 +203,6 @@ def _sensitivity(
         lines,
         [
             Col("Aanname", "text", lambda x: parameter_name(x["code"])),
-            Col(
-                "Waarde in de berekening",
-                "text",
-                lambda x: parameter_value(x["code"], values.get(x["code"])),
-            ),
             Col("Lage waarde", "text", lambda x: parameter_value(x["code"], x["low"])),
             Col("Hoge waarde", "text", lambda x: parameter_value(x["code"], x["high"])),
             Col("Verhouding bij lage waarde", "ratio", "ratio_low"),
@@ -233,8 +228,8 @@ def _sensitivity(
         f"Variant {variant}: baten-kostenverhouding bij lage en hoge waarde",
         base,
         1,
+        4,
         5,
-        6,
         placed.first_row,
         placed.last_row,
     )
@@ -249,6 +244,11 @@ def _break_even(code: str, found: dict | None, points: list[dict]) -> str:
         return "geen (blijft boven 1)"
     if ratios and max(ratios) < 1:
         return "geen (blijft onder 1)"
+    for a, b in zip(points, points[1:], strict=False):  # a parameter of whole values
+        ra, rb = a["benefit_cost_ratio"], b["benefit_cost_ratio"]
+        if ra is not None and rb is not None and (ra - 1) * (rb - 1) < 0:
+            low, high = parameter_value(code, a["value"]), parameter_value(code, b["value"])
+            return f"tussen {low} en {high}"
     return "geen"
 
 

@@ -17,7 +17,7 @@ NAME = "Uitstroom en caseload"
 SUMMARY = "Tabel 1: caseload en uitstroom per gemeente, met de vergelijking van beide"
 #: Columns of counts and shares side by side in one table: more would not print readably
 #: on A4; further years continue in a table below (newest first, as in the report).
-COLUMNS_PER_TABLE = 8
+COLUMNS_PER_TABLE = 10
 SOURCE = "detentiemeldingen (DPAN, JustID) en casusregistratie Zorg- en Veiligheidshuis"
 
 
