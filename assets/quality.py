@@ -13,7 +13,13 @@ from nazorg.warehouse import (
     table_exists,
 )
 from pipelines.resources import NazorgWarehouse
-from schemas.quality import FileLedger, RejectedRows, ReleasesWithoutMunicipality, RowWarnings
+from schemas.quality import (
+    FileLedger,
+    RegionFiles,
+    RejectedRows,
+    ReleasesWithoutMunicipality,
+    RowWarnings,
+)
 from schemas.screening import UnlinkedScreenings
 
 # Written row by row by the ingestion assets (each owns its sources' rows); here they
@@ -48,13 +54,14 @@ CHECKS = {
     FileLedger: [ALL_FILES_LOADED],
     RejectedRows: [ROWS_BELONG_TO_LOADED_FILES],
 }
-MODELS = (*SHARED_MODELS, ReleasesWithoutMunicipality, UnlinkedScreenings)
+MODELS = (*SHARED_MODELS, ReleasesWithoutMunicipality, UnlinkedScreenings, RegionFiles)
 UPSTREAM = {
     FileLedger: STAGING_TABLES,
     RejectedRows: STAGING_TABLES,
     RowWarnings: STAGING_TABLES,
     ReleasesWithoutMunicipality: ("staging.detentions",),
     UnlinkedScreenings: ("staging.screenings",),
+    RegionFiles: ("staging.detentions", "staging.cases", "staging.cohort_sample"),
 }
 
 
@@ -111,10 +118,28 @@ def _build(con, model, log) -> dg.AssetCheckResult | None:
     if model is ReleasesWithoutMunicipality:
         replace_table_from_sql(con, model, sql("quality_releases_without_municipality"))
         return None
+    if model is RegionFiles:
+        replace_table_from_sql(con, model, _region_files_sql(con))
+        return None
     # The two columns the summary needs, not the whole table.
     summary = link_summary(con.sql("SELECT form_date, link_method FROM staging.screenings").pl())
     replace_table(con, UnlinkedScreenings, summary)
     return validate_frame(UnlinkedScreenings, summary, log)
+
+
+def _region_files_sql(con) -> str:
+    """The parts of quality_region_files.sql whose staging table exists, as one query."""
+    parts = sql("quality_region_files").split("-- part: ")[1:]
+    selects = [
+        body.split("\n", 1)[1]
+        for body in parts
+        if table_exists(con, body.split("\n", 1)[0].strip())
+    ]
+    union = "\nUNION ALL\n".join(f"({s.strip()})" for s in selects)
+    return (
+        "SELECT region, source, file, count(*) AS rows, min(first_date) AS first_date, "
+        f"max(last_date) AS last_date FROM ({union}) GROUP BY ALL ORDER BY region, source, file"
+    )
 
 
 def _log_inputs(con, log) -> None:

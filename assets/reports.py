@@ -16,12 +16,23 @@ from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 
 
 class WorkbookConfig(dg.Config):
-    """Small-cell suppression for workbooks that leave the organisation.
-
-    A count below the threshold is shown as ``<N``; default off. Without run config,
-    ``NAZORG_SUPPRESSION_THRESHOLD`` sets it (for the scheduled run)."""
+    """Small-cell shielding: a count below the threshold is shown as ``<N``. On by
+    default (5); ``NAZORG_SUPPRESSION_THRESHOLD=0`` (or run config 0) switches it off
+    for internal use. Run config wins over the environment."""
 
     suppression_threshold: int | None = None
+
+
+DEFAULT_THRESHOLD = 5  # as nazorg.reports.DEFAULT_THRESHOLD (not imported: openpyxl)
+
+
+def shielding_threshold(configured: int | None, environment: str | None) -> int:
+    """Run config, else ``NAZORG_SUPPRESSION_THRESHOLD``, else on at 5; 0 is off."""
+    if configured is not None:
+        return configured
+    if environment is not None and environment.strip():
+        return int(environment)
+    return DEFAULT_THRESHOLD
 
 
 @dg.asset(key=["reports", "region_workbooks"], group_name="reports", deps=[PUBLISHED_KEY])
@@ -30,22 +41,19 @@ def region_workbooks(
 ) -> dg.MaterializeResult:
     """One workbook per region: ``kpi_<region-slug>.xlsx`` in NAZORG_REPORTS_DIR."""
     settings = nazorg.settings()
-    threshold = config.suppression_threshold
-    if threshold is None and os.environ.get("NAZORG_SUPPRESSION_THRESHOLD"):
-        threshold = int(os.environ["NAZORG_SUPPRESSION_THRESHOLD"])
-    run_info = {
-        "Run": context.run.run_id,
-        "Gemaakt op": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "Warehouse": str(settings.warehouse),
-        "Kleine aantallen afgeschermd": f"ja, onder {threshold}" if threshold else "nee",
-    }
+    threshold = shielding_threshold(
+        config.suppression_threshold, os.environ.get("NAZORG_SUPPRESSION_THRESHOLD")
+    )
     # openpyxl is imported here, not when the definitions load: every run (and every
     # sensor tick of the daemon) would otherwise pay for it before doing anything.
     from nazorg.reports import write_region_workbooks
 
     with stage("reports"), duckdb.connect(str(settings.warehouse), read_only=True) as con:
         paths = write_region_workbooks(
-            con, settings.reports_dir, suppression_threshold=threshold, run_info=run_info
+            con,
+            settings.reports_dir,
+            suppression_threshold=threshold,
+            run_time=dt.datetime.now(dt.UTC),
         )
     # One message, a line per workbook: every message is an event Dagster stores.
     if paths:

@@ -212,6 +212,9 @@ class Coordination(TableModel):
         le=1,
         description="numerator gedeeld door caseload (fractie 0–1, onafgerond). De evaluatie gebruikt deze noemer voor netwerkronde, inzet op leefgebieden en meermaals gedetineerden.",
     )
+    is_registered: bool = pa.Field(
+        description="Onwaar als de registratie de maat in dit regio-jaar helemaal niet bijhoudt: nergens een waarde bij Verrijking (beide verrijkingsmaten), of nergens 'Bilateraal' (bilateraal of netwerkronde is dan alleen de netwerkronde). De werkmap toont dan 'niet geregistreerd' in plaats van een aantal.",
+    )
 
     year_complete: bool = year_complete_field(
         "het jaar van Datum aanmelding",

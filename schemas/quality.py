@@ -96,6 +96,31 @@ class ReleasesWithoutMunicipality(TableModel):
         description = "Ontslagen die in geen gemeente te plaatsen zijn, per jaar."
 
 
+class RegionFiles(TableModel):
+    region: str = pa.Field(description="Regio waarvoor de rijen van het bestand meetellen.")
+    source: str = pa.Field(
+        isin=["justid", "dpan", "caseload", "cohort"],
+        description="Bron (map onder raw/).",
+    )
+    file: str = pa.Field(description="Bestand (pad binnen raw/).")
+    rows: int = pa.Field(
+        ge=0,
+        description="Rijen van het bestand die voor de regio tellen: detentieperioden (JustID, DPAN; naar de gemeente bij ontslag), casussen (registratie) of rijen van de vervolgmeting.",
+    )
+    first_date: dt.date | None = pa.Field(
+        nullable=True,
+        description="Vroegste datum in die rijen: ontslag (of de laatste melding als er nog geen ontslag is), aanmelding, of 1 januari van het cohortjaar.",
+    )
+    last_date: dt.date | None = pa.Field(
+        nullable=True,
+        description="Laatste datum in die rijen: de laatste melding van een detentie, aanmelding, of 31 december van het cohortjaar.",
+    )
+
+    class Config:
+        name = "quality.region_files"
+        description = "Per regio de invoerbestanden waarvan rijen voor die regio tellen, met het aantal rijen en de periode die ze beslaan (voor de werkmappen: periode van de gegevens en datakwaliteit per regio; een bestand dat meer regio's bedient, staat er per regio)."
+
+
 class TableBuilds(TableModel):
     table_name: str = pa.Field(unique=True, description="Tabel (schema.tabel).")
     inputs: str = pa.Field(

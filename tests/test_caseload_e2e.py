@@ -250,6 +250,7 @@ def test_caseload_column_types(demo_warehouse):
         "rate_of_outflow": "DOUBLE",
         "rate_of_caseload": "DOUBLE",
         "year_complete": "BOOLEAN",
+        "is_registered": "BOOLEAN",
     }
 
 

@@ -1,49 +1,36 @@
 """The manager workbooks (nazorg.reports) on a synthetic warehouse with the published figures.
 
 The warehouse holds only the ``kpi`` and ``quality`` schemas with the columns of the
-output contract (shared/spec/contract.json), filled with Tabel 1 of the Gooi en
-Vechtstreek evaluation and the MKBA of the Midden-Limburg report (kpi-method.md).
+output contract, filled with Tabel 1 of the Gooi en Vechtstreek evaluation and the MKBA
+of the Midden-Limburg report (kpi-method.md). The tests read what the file says: print
+set-up, fonts, words, legends, dates, and the figures with shielding off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
+import re
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import fastexcel
-import openpyxl
-import polars as pl
 import pytest
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-import nazorg.reports as reports_module
 from nazorg.reports import (
-    NO_DATA,
     SECONDARY_MARK,
-    SHEET_COORDINATION,
-    SHEET_DEFINITIONS,
-    SHEET_LIFE_DOMAINS,
-    SHEET_MKBA,
-    SHEET_OUTFLOW,
-    SHEET_QUALITY,
-    SHEET_REACH,
-    SHEET_REDETENTION,
-    SHEET_SCREENING,
-    BufferedSheet,
-    IssueGroups,
+    SHEET_NAMES,
     Warehouse,
     build_region_workbook,
     region_slug,
-    save_deterministic,
     write_region_workbooks,
 )
+from nazorg.reports.layout import page
 
 GOOI, MIDDEN, NOORD = "Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"
+RUN = dt.datetime(2026, 12, 6, 2, 5, tzinfo=dt.UTC)  # 03:05 in Amsterdam
 
 # table -> (column, type), as in the output contract
 CONTRACT: dict[str, list[tuple[str, str]]] = {
@@ -72,6 +59,14 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
         ("message", "VARCHAR"),
     ],
     "quality.releases_without_municipality": [("year", "INTEGER"), ("persons", "BIGINT")],
+    "quality.region_files": [
+        ("region", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("file", "VARCHAR"),
+        ("rows", "BIGINT"),
+        ("first_date", "DATE"),
+        ("last_date", "DATE"),
+    ],
     "kpi.outflow": [
         ("region", "VARCHAR"),
         ("year", "INTEGER"),
@@ -98,6 +93,7 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
         ("caseload", "BIGINT"),
         ("rate_of_outflow", "DOUBLE"),
         ("rate_of_caseload", "DOUBLE"),
+        ("is_registered", "BOOLEAN"),
     ],
     "kpi.life_domain_support": [
         ("region", "VARCHAR"),
@@ -302,8 +298,21 @@ def gooi_records() -> dict[str, list[dict[str, Any]]]:
             caseload=325,
             rate_of_outflow=n / 261,
             rate_of_caseload=n / 325,
+            is_registered=m != "enriched_any",
         )
         for m, n in numerators.items()
+    ]
+    out["kpi.outflow_caseload_reconciliation"] = [
+        dict(
+            region=GOOI,
+            year=2013,
+            municipality_code=code,
+            municipality_name=name,
+            outflow_persons=out13 or 0,
+            caseload_cases=cases13,
+            difference=cases13 - (out13 or 0),
+        )
+        for code, name, cases13, out13, _ in TABEL_1
     ]
     domains = {"housing": 24, "work_income": 22, "debts": 15, "care": 12, "id": 2}
     out["kpi.life_domain_support"] = [
@@ -452,6 +461,7 @@ def midden_records() -> dict[str, list[dict[str, Any]]]:
             ("haircut", 0.5),
             ("police_cost_per_hour", 59.0),
             ("detention_days_per_year", 34.434783),
+            ("benefit_cost_per_month", 1640.0),
             ("discount_rate", 0.0),
         )
     ]
@@ -473,6 +483,19 @@ def midden_records() -> dict[str, list[dict[str, Any]]]:
             "window_complete": True,
         }
         for group, (released, redetained, new) in redetention.items()
+    ] + [
+        {
+            "region": MIDDEN,
+            "release_year": year,
+            "aftercare_group": "all",
+            "released_persons": 200,
+            "redetained_2y": n,
+            "prevalence_2y": n / 200,
+            "new_detentions_2y": n + 5,
+            "incidence_2y": (n + 5) / 200,
+            "window_complete": year < 2021,
+        }
+        for year, n in ((2019, 80), (2021, 30), (2022, 10))
     ]
     return out
 
@@ -480,9 +503,10 @@ def midden_records() -> dict[str, list[dict[str, Any]]]:
 def noord_records() -> dict[str, list[dict[str, Any]]]:
     """A region with outflow only (no case registration yet)."""
     persons = {
-        ("GM0983", "Venlo"): 120,
+        ("GM0983", "Venlo"): 250,
         ("GM0984", "Venray"): 40,
         ("GM1507", "Horst aan de Maas"): 2,
+        ("GM0889", "Beesel"): 1,
     }
     return {
         "kpi.outflow": [
@@ -492,7 +516,7 @@ def noord_records() -> dict[str, list[dict[str, Any]]]:
                 municipality_code=code,
                 municipality_name=name,
                 persons=n,
-                share=n / 162,
+                share=n / 293,
             )
             for (code, name), n in persons.items()
         ]
@@ -510,6 +534,16 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
                 rows_read=600,
                 rows_loaded=597,
                 rows_rejected=3,
+                error=None,
+            ),
+            dict(
+                file="justid/2020.csv",
+                sha256="c" * 64,
+                source="justid",
+                status="loaded",
+                rows_read=500,
+                rows_loaded=499,
+                rows_rejected=1,
                 error=None,
             ),
             dict(
@@ -540,11 +574,18 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
                 column_name="Gemeente",
                 rule="required",
                 message="Leeg",
-            )
+            ),
+            dict(
+                file="justid/2020.csv",
+                row_number=7,
+                column="Casusnummer",
+                rule="duplicate_case_number",
+                message="Casusnummer ML-2020-017 komt twee keer voor",
+            ),
         ],
         "quality.row_warnings": [
             dict(
-                file="caseload/gooi-en-vechtstreek/2013/registratie.xlsx",
+                file="dpan/dpan_2013.csv",
                 row_number=7,
                 column_name="Gemeente",
                 rule="unknown_municipality",
@@ -552,6 +593,32 @@ def quality_records() -> dict[str, list[dict[str, Any]]]:
             )
         ],
         "quality.releases_without_municipality": [dict(year=2013, persons=7)],
+        "quality.region_files": [
+            dict(
+                region=GOOI,
+                source="dpan",
+                file="dpan/dpan_2013.csv",
+                rows=597,
+                first_date=dt.date(2012, 1, 3),
+                last_date=dt.date(2013, 12, 31),
+            ),
+            dict(
+                region=GOOI,
+                source="caseload",
+                file="caseload/gooi-en-vechtstreek/2013/registratie.xlsx",
+                rows=325,
+                first_date=dt.date(2013, 1, 2),
+                last_date=dt.date(2013, 12, 30),
+            ),
+            dict(
+                region=MIDDEN,
+                source="justid",
+                file="justid/2020.csv",
+                rows=400,
+                first_date=dt.date(2019, 1, 8),
+                last_date=dt.date(2022, 12, 31),
+            ),
+        ],
     }
 
 
@@ -593,26 +660,21 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
 
 
 @pytest.fixture(scope="module")
-def reports(warehouse, tmp_path_factory) -> dict[str, Path]:
-    paths = write_region_workbooks(
-        warehouse, tmp_path_factory.mktemp("reports"), run_info={"run_id": "test-run"}
-    )
+def shielded(warehouse, tmp_path_factory) -> dict[str, Path]:
+    """The workbooks as the nightly run writes them: shielding on (the default)."""
+    paths = write_region_workbooks(warehouse, tmp_path_factory.mktemp("reports"), run_time=RUN)
     return {p.name: p for p in paths}
 
 
 @pytest.fixture(scope="module")
-def suppressed(warehouse, tmp_path_factory) -> dict[str, Path]:
+def unshielded(warehouse, tmp_path_factory) -> dict[str, Path]:
     paths = write_region_workbooks(
-        warehouse, tmp_path_factory.mktemp("suppressed"), suppression_threshold=5
+        warehouse, tmp_path_factory.mktemp("open"), suppression_threshold=0, run_time=RUN
     )
     return {p.name: p for p in paths}
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def find(ws: Worksheet, value: Any) -> tuple[int, int]:
-    """(row, column) of the first cell holding ``value``."""
     for row in ws.iter_rows():
         for cell in row:
             if cell.value == value:
@@ -624,742 +686,386 @@ def texts(ws: Worksheet) -> list[str]:
     return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
 
 
-def tabel_1_columns(ws: Worksheet) -> tuple[int, dict[tuple[str, str], int]]:
-    """Header row of Tabel 1 and (year, 'Caseload'/'Uitstroom') -> column of the count."""
-    header_row, _ = find(ws, "Gemeente")
-    columns: dict[tuple[str, str], int] = {}
-    year = None
-    for col in range(2, ws.max_column + 1):
-        year = ws.cell(header_row - 1, col).value or year
-        header = ws.cell(header_row, col).value
-        if header in ("Caseload aantal", "Uitstroom aantal"):
-            columns[(str(year), header.split()[0])] = col
-    return header_row, columns
+def row_of(ws: Worksheet, first: str, after: int = 0) -> list[Any]:
+    for row in ws.iter_rows(min_row=after + 1, values_only=True):
+        if row and row[0] == first:
+            return list(row)
+    raise AssertionError(f"no row {first!r} on {ws.title}")
 
 
-def municipality_rows(ws: Worksheet, header_row: int) -> dict[str, int]:
-    rows = {}
-    for r in range(header_row + 1, ws.max_row + 1):
-        name = ws.cell(r, 1).value
-        if not isinstance(name, str) or not name:
-            break
-        rows[name] = r
-    return rows
+# --------------------------------------------------------------------------- files
 
 
-# --------------------------------------------------------------------------- tests
-
-
-def test_one_workbook_per_region_with_the_slug(reports):
-    assert sorted(reports) == [
+def test_one_workbook_per_region_overzicht_first(shielded):
+    assert sorted(shielded) == [
         "kpi_gooi-en-vechtstreek.xlsx",
         "kpi_midden-limburg.xlsx",
         "kpi_noord-limburg.xlsx",
     ]
     assert region_slug("Gooi en Vechtstreek") == "gooi-en-vechtstreek"
+    midden = load_workbook(shielded["kpi_midden-limburg.xlsx"])
+    assert midden.sheetnames[0] == "Overzicht"
+    assert midden.sheetnames == [s for s in SHEET_NAMES if s in midden.sheetnames]
 
 
-def test_sheet_names_in_order(reports):
-    base = [
-        SHEET_OUTFLOW,
-        SHEET_COORDINATION,
-        SHEET_LIFE_DOMAINS,
-        SHEET_SCREENING,
-        SHEET_REACH,
-        SHEET_MKBA,
-    ]
-    tail = [SHEET_DEFINITIONS, SHEET_QUALITY]
-    gooi = load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])
-    midden = load_workbook(reports["kpi_midden-limburg.xlsx"])
-    assert gooi.sheetnames == base + tail  # no re-detention data: no Herdetentie sheet
-    assert midden.sheetnames == base + [SHEET_REDETENTION] + tail
-    assert gooi.sheetnames[:2] == ["Uitstroom en caseload", "Coördinatie"]
+def test_sheets_without_data_are_left_out_and_named_on_the_overzicht(shielded):
+    wb = load_workbook(shielded["kpi_noord-limburg.xlsx"])
+    for name in ("Coördinatie", "Bereik nazorg-plus", "MKBA", "Herdetentie", "Screening"):
+        assert name not in wb.sheetnames
+    lines = " ".join(texts(wb["Overzicht"]))
+    assert "niet in deze werkmap: Geen nazorg-plus-cohort in deze regio" in lines
+    assert "Geen casusregistratie in deze regio" in lines
+    gooi = load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])
+    assert "MKBA" not in gooi.sheetnames and "Coördinatie" in gooi.sheetnames
 
 
-def test_tabel_1_of_gooi_en_vechtstreek(reports):
-    ws = load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_OUTFLOW]
-    header_row, cols = tabel_1_columns(ws)
-    assert list(cols) == [("2013", "Caseload"), ("2013", "Uitstroom"), ("2012", "Uitstroom")]
-    rows = municipality_rows(ws, header_row)
-    # sorted by 2013 outflow, descending; Overig last, Totaal at the bottom
-    assert list(rows) == [
-        "Hilversum",
-        "Huizen",
-        "Bussum",
-        "Weesp",
-        "Naarden",
-        "Wijdemeren",
-        "Muiden",
-        "Blaricum",
-        "Laren",
-        "Overig",
-        "Totaal",
+def test_no_stale_workbook_and_written_under_a_temporary_name(warehouse, tmp_path, monkeypatch):
+    stale = tmp_path / "kpi_oude-regio.xlsx"
+    stale.write_bytes(b"old")
+    other = tmp_path / "notities.txt"
+    other.write_text("blijft")
+    saved: list[str] = []
+    real_save = Workbook.save
+
+    def save(self, filename):
+        saved.append(Path(filename).name)
+        return real_save(self, filename)
+
+    monkeypatch.setattr(Workbook, "save", save)
+    paths = write_region_workbooks(warehouse, tmp_path, run_time=RUN)
+    assert not stale.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.glob("kpi_*.xlsx")) == sorted(p.name for p in paths)
+    assert saved and all(name.startswith(".kpi_") and name.endswith(".tmp") for name in saved)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_failed_write_leaves_the_old_workbook(warehouse, tmp_path, monkeypatch):
+    [first, *_] = write_region_workbooks(warehouse, tmp_path, run_time=RUN)
+    before = first.read_bytes()
+
+    def broken(self, filename):
+        Path(filename).write_bytes(b"half")
+        raise OSError("schijf vol")
+
+    monkeypatch.setattr(Workbook, "save", broken)
+    with pytest.raises(OSError):
+        write_region_workbooks(warehouse, tmp_path, run_time=RUN)
+    assert first.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+# --------------------------------------------------------------------------- print
+
+
+def test_every_sheet_prints_on_a4_readably_with_titles_and_footer(shielded):
+    for path in shielded.values():
+        for ws in load_workbook(path):
+            where = (path.name, ws.title)
+            assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), where
+            assert ws.page_setup.orientation in ("portrait", "landscape"), where
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage, where
+            scale = int(ws.page_setup.scale)
+            assert page.MIN_SCALE <= scale <= 100, where
+            # and at that scale the sheet is one page wide
+            width = sum(d.width or 0 for d in ws.column_dimensions.values())
+            printable = page.printable_width_pt(ws.page_setup.orientation)
+            assert width * page.POINTS_PER_UNIT * scale / 100 <= printable + 1, where
+            # the sheet's heading, and when its first table runs over a page that
+            # table's title and column headers as well
+            assert re.fullmatch(r"\$1:\$(2|\d+)", ws.print_title_rows or ""), where
+            footer = ws.oddFooter
+            assert footer.center.text == "pagina &P van &N", where
+            assert footer.left.text.endswith("&A") and footer.left.text.startswith(
+                load_workbook(path)["Overzicht"]["B4"].value or ""
+            ), where
+            assert footer.right.text == "gemaakt 06-12-2026 03:05", where
+            assert ws.page_margins.left == page.MARGIN_SIDE_IN, where
+
+
+def test_a_table_longer_than_a_page_repeats_its_header(shielded):
+    ws = load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Definities"]
+    header_row, _ = find(ws, "Cijfer")
+    assert ws.print_title_rows == f"$1:${header_row}"
+    assert ws["A1"].value == "Definities — Gooi en Vechtstreek"
+
+
+def test_a_wide_sheet_is_landscape_or_scaled_never_below_70_percent():
+    assert page.plan(60).orientation == "portrait"
+    assert page.plan(95) == page.PrintPlan("landscape", 100)
+    assert page.plan(120).scale >= page.MIN_SCALE
+    with pytest.raises(page.LayoutError):
+        page.plan(400, strict=True)
+    assert page.plan(400) == page.PrintPlan("landscape", page.MIN_SCALE)
+
+
+def test_every_written_cell_has_a_named_and_sized_font(shielded):
+    for path in shielded.values():
+        for ws in load_workbook(path):
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value is None:
+                        continue
+                    assert cell.font.name == "Arial", (ws.title, cell.coordinate)
+                    assert cell.font.sz and cell.font.sz >= 8, (ws.title, cell.coordinate)
+
+
+def test_wrapped_header_rows_have_a_height_and_the_year_a_row_of_its_own(unshielded):
+    ws = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])["Uitstroom en caseload"]
+    header_row, _ = find(ws, "Gemeente")
+    assert ws.row_dimensions[header_row].height >= 26  # two lines: "Caseload / aantal"
+    group_row = [c.value for c in ws[header_row - 1]]
+    assert "2013" in group_row and "2012" in group_row
+    assert all(v in (None, "2013", "2012", "2011", "2010") for v in group_row)
+
+
+# --------------------------------------------------------------------------- words
+
+CODE_LIKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+ENGLISH = {"loaded", "failed", "duplicate", "superseded", "haircut", "true", "false", "None"}
+CASE_NUMBER = re.compile(r"\b[A-Z]{2}-\d{4}-\d{3}\b")
+
+
+def test_labels_are_dutch_words_without_codes_or_case_numbers(shielded, unshielded):
+    for path in list(shielded.values()) + list(unshielded.values()):
+        for ws in load_workbook(path):
+            for text in texts(ws):
+                assert not CODE_LIKE.match(text), (path.name, ws.title, text)
+                assert text not in ENGLISH, (path.name, ws.title, text)
+                assert not CASE_NUMBER.search(text), (path.name, ws.title, text)
+                assert "Geen gegevens beschikbaar" not in text
+
+
+def test_small_shares_read_below_one_percent(unshielded):
+    ws = load_workbook(unshielded["kpi_noord-limburg.xlsx"])["Uitstroom en caseload"]
+    beesel = row_of(ws, "Beesel")
+    assert beesel[1:3] == [1, "<1%"]  # 1 of 293 is 0.3%: not 0%
+    horst = row_of(ws, "Horst aan de Maas")
+    assert horst[1] == 2 and round(horst[2], 3) == 0.007  # 0.7% rounds to 1%
+
+
+def test_a_measure_the_register_does_not_hold_is_niet_geregistreerd(unshielded):
+    ws = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])["Coördinatie"]
+    row = row_of(ws, "Verrijkt (bilateraal of netwerkronde)")
+    assert row[1] == "niet geregistreerd" and row[2] is None and row[3] is None
+    assert row_of(ws, "Verrijkt via netwerkronde")[1] == 65
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_tabel_1_of_gooi_en_vechtstreek_with_shielding_off(unshielded):
+    ws = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])["Uitstroom en caseload"]
+    header_row, _ = find(ws, "Gemeente")
+    headers = [c.value for c in ws[header_row]]
+    assert headers[1:7] == [
+        "Caseload aantal",
+        "%",
+        "Uitstroom aantal",
+        "%",
+        "Uitstroom aantal",
+        "%",
     ]
     for _code, name, caseload, out13, out12 in TABEL_1:
-        r = rows[name]
-        assert ws.cell(r, cols[("2013", "Caseload")]).value == caseload
-        assert ws.cell(r, cols[("2013", "Uitstroom")]).value == (out13 if out13 else "-")
-        assert ws.cell(r, cols[("2012", "Uitstroom")]).value == (out12 if out12 else "-")
-    hilversum, totaal = rows["Hilversum"], rows["Totaal"]
-    assert ws.cell(hilversum, cols[("2013", "Uitstroom")]).value == 159
-    assert ws.cell(hilversum, cols[("2013", "Caseload")]).value == 177
-    assert [ws.cell(totaal, c).value for c in cols.values()] == [325, 261, 258]
-    assert ws.cell(totaal, 1).font.bold
-    # shares: fractions next to the counts, '0%', within a point of the printed figure
-    share = ws.cell(hilversum, cols[("2013", "Caseload")] + 1)
-    assert share.number_format == "0%"
-    assert abs(share.value * 100 - 55) <= 1
-    assert abs(ws.cell(hilversum, cols[("2013", "Uitstroom")] + 1).value * 100 - 61) <= 1
-    assert ws.cell(totaal, cols[("2013", "Uitstroom")] + 1).value == pytest.approx(1.0)
-    assert ws.cell(hilversum, cols[("2013", "Uitstroom")]).number_format == "#,##0"
-    # formatting
-    assert ws.cell(header_row, 1).font.bold
-    assert ws.freeze_panes == f"B{header_row + 1}"
-    assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        row = row_of(ws, name, header_row)
+        assert (row[1], row[3], row[5]) == (caseload, out13 or "-", out12 or "-"), name
+    totaal = row_of(ws, "Totaal", header_row)
+    assert (totaal[1], totaal[3], totaal[5]) == (325, 261, 258)
+    hilversum = row_of(ws, "Hilversum", header_row)
+    assert abs(hilversum[2] * 100 - 55) <= 1 and abs(hilversum[4] * 100 - 61) <= 1
+    assert ws.cell(header_row + 1, 3).number_format == "0%"
+    assert ws._charts
 
 
-def test_region_without_caseload_shows_outflow_only(reports):
-    wb = load_workbook(reports["kpi_noord-limburg.xlsx"])
-    _, cols = tabel_1_columns(wb[SHEET_OUTFLOW])
-    assert list(cols) == [("2021", "Uitstroom")]
-    for name in (SHEET_COORDINATION, SHEET_SCREENING, SHEET_REACH, SHEET_MKBA):
-        assert NO_DATA in texts(wb[name]), name
-    assert SHEET_REDETENTION not in wb.sheetnames
+def test_reconciliation_of_caseload_and_outflow_with_the_note(unshielded, shielded):
+    for wb in (load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"]),):
+        ws = wb["Uitstroom en caseload"]
+        r, _ = find(ws, "Caseload naast uitstroom per gemeente, 2013")
+        blaricum = row_of(ws, "Blaricum", r)
+        assert blaricum[1:4] == [2, 1, -1]
+        note = next(t for t in texts(ws) if t.startswith("NB:"))
+        assert "Muiden en Blaricum" in note or "Blaricum en Muiden" in note
+        assert "caseload lager dan uitstroom" in note
 
 
-def test_coordination_and_life_domains_labels(reports):
-    wb = load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])
-    ws = wb[SHEET_COORDINATION]
-    r, c = find(ws, "Profiel opgesteld")
-    assert ws.cell(r, c + 1).value == 115
-    assert abs(ws.cell(r, c + 2).value * 100 - 44) <= 1  # % van uitstroom
-    r, c = find(ws, "Actieve inzet op leefgebieden")
-    assert abs(ws.cell(r, c + 3).value * 100 - 11) <= 1  # % van caseload
-    r, c = find(ws, "Veelplegeroverleg")
-    assert ws.cell(r, c + 1).value == 44
-    r, _ = find(ws, "Scenario-overleg huiselijk geweld")
-    assert ws.cell(r + 2, 1).value == "Totaal" and ws.cell(r + 2, 2).value == 51
-    ws = wb[SHEET_LIFE_DOMAINS]
-    r, c = find(ws, "Huisvesting")
-    assert ws.cell(r, c + 1).value == 24
-    r, c = find(ws, "Identiteitsbewijs")
-    assert ws.cell(r, c + 1).value == 2
+def test_coordination_and_life_domains(unshielded):
+    wb = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])
+    row = row_of(wb["Coördinatie"], "Profiel opgesteld")
+    assert row[1] == 115 and abs(row[2] * 100 - 44) <= 1
+    assert row_of(wb["Leefgebieden"], "Huisvesting")[1] == 24
 
 
-def test_mkba_ratios_and_money(reports):
-    ws = load_workbook(reports["kpi_midden-limburg.xlsx"])[SHEET_MKBA]
-    header_row, ratio_col = find(ws, "Baten-kostenverhouding")
-    ratios = [ws.cell(header_row + i, ratio_col) for i in (1, 2)]
-    assert [round(c.value, 2) for c in ratios] == [1.30, 2.28]
-    assert all(c.number_format == "0.00" for c in ratios)
-    _, costs_col = find(ws, "Totale kosten")
-    assert ws.cell(header_row + 1, costs_col).value == 122000
-    assert ws.cell(header_row + 1, costs_col).number_format == "€ #,##0"
-    _, excl_col = find(ws, "Verhouding zonder uitkeringsposten")
-    assert [round(ws.cell(header_row + i, excl_col).value, 2) for i in (1, 2)] == [0.21, 1.20]
-    r, c = find(ws, "Salariskosten nazorg-plus coördinator")
-    assert [ws.cell(r, c + i).value for i in (1, 2, 3)] == pytest.approx(
-        [17217.39, 17217.39, 99000], abs=0.01
-    )
-    assert ws.cell(r, c + 3).number_format == "€ #,##0"
-    assert "Vermeden delictschade (variant A)" in texts(ws)
-    assert "Vermeden detentiedagen (variant B)" in texts(ws)
-    assert "Gebruikte parameters" in texts(ws)
-    assert "geen binnen het bereik" in texts(ws)  # no break-even for haircut / discount rate
-    r, c = find(ws, "salary")
-    assert ws.cell(r, c + 1).value == 297500
-    r, c = find(ws, "detention_days_per_year")  # a break-even of 0 is a value, not 'geen'
-    assert ws.cell(r, c + 1).value == 0
-    _, p95 = find(ws, "P95")
-    assert p95
+def test_mkba_table_assumptions_and_sensitivity(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])["MKBA"]
+    ratio = row_of(ws, "Baten-kostenverhouding")
+    assert [round(v, 2) for v in ratio[1:3]] == [1.30, 2.28]
+    assert row_of(ws, "Totale kosten")[1:3] == [122000, 122000]
+    assert [round(v, 2) for v in row_of(ws, "Verhouding zonder uitkeringsposten")[1:3]] == [
+        0.21,
+        1.20,
+    ]
+    salary = row_of(ws, "Kosten: Salariskosten nazorg-plus-coördinator")
+    assert salary[4] == pytest.approx(-99000)
+    lines = texts(ws)
+    assert "50%" in lines and "34,4 dagen per jaar" in lines and "€ 1.640 per maand" in lines
+    assert "€ 99.000 per jaar" in lines
+    haircut = row_of(ws, "Correctie voor de kleine steekproef (deel van de baten dat meetelt)")
+    assert haircut[1] == "50%"
+    # one sensitivity row per assumption and variant, with a tornado chart each
+    assert sum(1 for t in lines if t.startswith("Gevoeligheid, variant")) == 2
+    assert len(ws._charts) == 2
+    assert ws.max_row < 120
 
 
-def test_charts_on_outflow_reach_mkba_and_redetention(reports):
-    midden = load_workbook(reports["kpi_midden-limburg.xlsx"])
-    for name in (SHEET_OUTFLOW, SHEET_REACH, SHEET_MKBA, SHEET_REDETENTION):
-        assert len(midden[name]._charts) >= 1, name
-    gooi = load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])
-    assert len(gooi[SHEET_OUTFLOW]._charts) == 1
-    assert len(gooi[SHEET_MKBA]._charts) == 0  # no cost-benefit data for this region
-
-
-def test_redetention_sheet_labels_and_caveats(reports):
-    ws = load_workbook(reports["kpi_midden-limburg.xlsx"])[SHEET_REDETENTION]
+def test_redetention_marks_open_windows_and_keeps_them_out_of_the_chart(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])["Herdetentie"]
+    labels = [r[0] for r in ws.iter_rows(values_only=True) if r and r[0]]
+    assert "2021 (voorlopig)" in labels and "2022 (voorlopig)" in labels and "2020" in labels
+    [chart] = ws._charts
+    ref = chart.series[0].val.numRef.f
+    first, last = (int(x) for x in re.findall(r"\$(\d+)", ref))
+    years = [ws.cell(r, 1).value for r in range(first, last + 1)]
+    assert years == ["2019", "2020"]  # closed windows only, oldest first
     lines = " ".join(texts(ws))
-    assert "herdetentie" in lines and "WODC" in lines and "causaal" in lines
-    for group in ("Nazorg-plus", "Reguliere nazorg", "Alle uitgestroomden"):
-        assert group in lines
-    r, _ = find(ws, 2020)
-    assert ws.cell(r, ws.max_column).value == "ja"
+    assert "WODC" in lines and "causaal" in lines
 
 
-def test_second_reader_fastexcel_and_polars(reports, suppressed):
-    for written in list(reports.values()) + list(suppressed.values()):
+def test_shielding_is_on_by_default_with_a_legend_under_the_table(shielded, unshielded):
+    ws = load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Uitstroom en caseload"]
+    header_row, _ = find(ws, "Gemeente")
+    assert row_of(ws, "Blaricum", header_row)[1] == "<5"
+    assert row_of(ws, "Blaricum", header_row)[2] is None
+    values = [v for row in ws.iter_rows(values_only=True) for v in row]
+    assert SECONDARY_MARK in values
+    legend = [t for t in texts(ws) if t.startswith("<5: minder dan 5 personen")]
+    assert len(legend) == 2  # Tabel 1 and the reconciliation
+    assert "afgeschermd omdat het totaal anders een klein aantal verraadt" in legend[0]
+    for path in shielded.values():
+        for sheet in load_workbook(path):
+            for row in sheet.iter_rows():
+                for cell in row:
+                    v = cell.value
+                    if (
+                        isinstance(v, int)
+                        and not isinstance(v, bool)
+                        and cell.number_format in ("#,##0",)
+                    ):
+                        assert not 1 <= v <= 4 or sheet.title in ("Datakwaliteit", "MKBA"), (
+                            path.name,
+                            sheet.title,
+                            cell.coordinate,
+                        )
+    open_ws = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])["Uitstroom en caseload"]
+    assert not [t for t in texts(open_ws) if t.startswith("<5:")]
+    overzicht = " ".join(
+        texts(load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Overzicht"])
+    )
+    assert "afgeschermd: aantallen onder 5 staan als <5" in overzicht
+
+
+def test_overzicht_says_region_period_data_until_and_amsterdam_run_time(shielded):
+    ws = load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Overzicht"]
+    pairs = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0] and len(r) > 1}
+    assert pairs["Regio"] == GOOI
+    assert pairs["DPAN-detentiemeldingen"] == "van 03-01-2012 t/m 31-12-2013 (1 bestand)"
+    assert pairs["Casusregistratie Zorg- en Veiligheidshuis"].startswith(
+        "van 02-01-2013 t/m 30-12-2013"
+    )
+    assert pairs["Gegevens tot en met"] == "31-12-2013"
+    assert pairs["Gemaakt op"] == "06-12-2026 03:05 (Nederlandse tijd)"
+    assert "Uitstroom uit detentie" in pairs and "Caseload" in pairs
+    link = ws.cell(*find(ws, "Uitstroom en caseload")).hyperlink
+    assert link.location == "'Uitstroom en caseload'!A1"
+
+
+def test_data_quality_shows_only_the_regions_files_without_keys(shielded):
+    gooi = load_workbook(shielded["kpi_gooi-en-vechtstreek.xlsx"])["Datakwaliteit"]
+    lines = texts(gooi)
+    assert "dpan_2013.csv" in lines
+    assert "2020.csv" not in lines and "broken.csv" not in lines  # other regions' files
+    assert "geen geldige datum" in lines and "verplicht veld leeg" in lines
+    row = row_of(gooi, "dpan_2013.csv", find(gooi, "Reden")[0])
+    assert row[1:4] == ["Datum ontslag", "geen geldige datum", 2]
+    midden = load_workbook(shielded["kpi_midden-limburg.xlsx"])["Datakwaliteit"]
+    assert "casusnummer dubbel" in texts(midden)
+    assert not any("ML-2020" in t for t in texts(midden))
+
+
+def test_second_reader_fastexcel(shielded):
+    for written in shielded.values():
         every_sheet = fastexcel.read_excel(written)
         assert every_sheet.sheet_names == load_workbook(written).sheetnames
-        for name in every_sheet.sheet_names:
-            assert every_sheet.load_sheet_by_name(name, header_row=None).to_polars().height > 0
-    path = reports["kpi_gooi-en-vechtstreek.xlsx"]
-    reader = fastexcel.read_excel(path)
-    assert SHEET_OUTFLOW in reader.sheet_names and SHEET_QUALITY in reader.sheet_names
-    ws = load_workbook(path)[SHEET_OUTFLOW]
-    header_row, _ = find(ws, "Gemeente")
-    df = reader.load_sheet_by_name(SHEET_OUTFLOW, header_row=header_row - 1).to_polars()
-    assert df.columns[0] == "Gemeente"
-    assert "Hilversum" in df["Gemeente"].to_list()
-    definitions = pl.read_excel(path, sheet_name=SHEET_DEFINITIONS, read_options={"header_row": 2})
-    assert definitions.columns[:4] == ["Figuur", "Teller", "Noemer", "Toelichting"]
-    assert definitions.height > 10
-
-
-def test_suppression_hides_small_counts(suppressed):
-    count_sheets = [
-        SHEET_OUTFLOW,
-        SHEET_COORDINATION,
-        SHEET_LIFE_DOMAINS,
-        SHEET_SCREENING,
-        SHEET_REACH,
-        SHEET_REDETENTION,
-    ]
-    seen_marker = False
-    for path in suppressed.values():
-        wb = load_workbook(path)
-        for name in count_sheets:
-            if name not in wb.sheetnames:
-                continue
-            for row in wb[name].iter_rows():
-                for cell in row:
-                    value = cell.value
-                    is_int = isinstance(value, int) and not isinstance(value, bool)
-                    is_count = is_int and cell.number_format != "0%"  # 100% reads back as 1
-                    assert not (is_count and 1 <= value <= 4), (path.name, name, cell.coordinate)
-                    seen_marker |= value == "<5"
-    assert seen_marker
-
-
-def test_suppression_blanks_the_share_and_protects_totals(suppressed):
-    ws = load_workbook(suppressed["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_OUTFLOW]
-    header_row, cols = tabel_1_columns(ws)
-    rows = municipality_rows(ws, header_row)
-    out12 = cols[("2012", "Uitstroom")]
-    assert ws.cell(rows["Blaricum"], out12).value == "<5"
-    assert ws.cell(rows["Blaricum"], out12 + 1).value is None  # its share is blanked
-    # Blaricum is the only small cell of 2012: the Totaal (258) would reveal it, so the
-    # next smallest cell of the column (Naarden or Laren, 5) is hidden too
-    column = {name: ws.cell(r, out12).value for name, r in rows.items()}
-    assert column["Totaal"] == 258
-    assert list(column.values()).count(SECONDARY_MARK) == 1
-    hidden = next(name for name, v in column.items() if v == SECONDARY_MARK)
-    assert hidden in ("Naarden", "Laren")
-    assert ws.cell(rows[hidden], out12 + 1).value is None
-    # 2013 outflow has three small cells (Muiden, Blaricum, Laren): nothing extra hidden
-    out13 = cols[("2013", "Uitstroom")]
-    values13 = [ws.cell(r, out13).value for r in rows.values()]
-    assert values13.count("<5") == 3 and SECONDARY_MARK not in values13
-    assert ws.cell(rows["Hilversum"], out13).value == 159
-
-
-def test_suppression_in_redetention_protects_the_all_group(suppressed):
-    ws = load_workbook(suppressed["kpi_midden-limburg.xlsx"])[SHEET_REDETENTION]
-    r, _ = find(ws, 2020)
-    values = [ws.cell(r, c).value for c in range(1, ws.max_column + 1)]
-    # nazorg-plus: 3 re-detained and 4 new detentions are small; 'all' = nazorg-plus +
-    # regular, so the regular group's counts are hidden as well
-    assert values.count("<5") == 2
-    assert values.count(SECONDARY_MARK) == 2
-    assert 93 in values and 134 in values and 285 in values
-
-
-def test_mkba_money_is_not_suppressed(suppressed):
-    ws = load_workbook(suppressed["kpi_midden-limburg.xlsx"])[SHEET_MKBA]
-    header_row, ratio_col = find(ws, "Baten-kostenverhouding")
-    assert round(ws.cell(header_row + 1, ratio_col).value, 2) == 1.30
-
-
-def test_definitions_state_suppression_on_or_off(reports, suppressed):
-    off = texts(load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_DEFINITIONS])
-    on = texts(load_workbook(suppressed["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_DEFINITIONS])
-    assert any("Onderdrukking van kleine aantallen: uit" in t for t in off)
-    assert any("Onderdrukking van kleine aantallen: aan (drempel 5)" in t for t in on)
-    assert any("normaal afgerond" in t and "101%" in t for t in on)
-    assert {"Figuur", "Teller", "Noemer", "Toelichting"} <= set(off)
-
-
-def test_data_quality_sheet(reports):
-    ws = load_workbook(reports["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_QUALITY]
-    lines = texts(ws)
-    assert "justid/broken.csv" in lines and "failed" in lines  # few files: one line each
-    assert "dpan/dpan_2013.csv" in lines
-    r, c = find(ws, "Voorbeeld van de melding")
-    assert [ws.cell(r, i).value for i in range(1, c + 1)] == [
-        "Bestand",
-        "Kolom",
-        "Regel",
-        "Rijen",
-        "Voorbeeld van de melding",
-    ]
-    # the two rejected rows with an invalid date are one group, the largest first
-    assert [ws.cell(r + 1, i).value for i in range(1, c + 1)] == [
-        "dpan/dpan_2013.csv",
-        "Datum ontslag",
-        "date",
-        2,
-        "Geen geldige datum",
-    ]
-    assert ws.cell(r + 1, 4).number_format == "#,##0"
-    assert ws.cell(r + 2, 2).value == "Gemeente" and ws.cell(r + 2, 4).value == 1
-    assert (
-        "3 rijen in 2 groepen; per groep één voorbeeld van de melding, grootste groep eerst."
-        in lines
-    )
-    assert (
-        "1 rij in 1 groep; per groep één voorbeeld van de melding, grootste groep eerst." in lines
-    )
-    assert not any(t.startswith("… en nog") for t in lines)  # nothing capped
-    assert "test-run" in lines and "run_id" in lines
-    r, c = find(ws, "Personen")
-    assert ws.cell(r + 1, c).value == 7
-
-
-# ------------------------------------------------------- quality sheet at national scale
-
-
-def many_issues_warehouse(path: Path, *, files: int = 0) -> duckdb.DuckDBPyConnection:
-    """The synthetic warehouse with, in ``quality.row_warnings``, one large group (5 000
-    rows of one file, column and rule, each message naming its row) and 60 small ones
-    (one per JustID file, 61 to 2 rows), and ``files`` extra loaded JustID files in the
-    ledger."""
-    con = build_warehouse(path)
-    con.execute(
-        """
-        INSERT INTO quality.row_warnings
-        SELECT 'screening/informatiebladen_2012.csv', 10 + i, 'Datum insluiting',
-               'screening_unlinked',
-               'screening/informatiebladen_2012.csv, rij ' || (10 + i)
-                   || ', kolom ''Datum insluiting'': geen detentie met deze datum'
-        FROM range(5000) t(i)
-        """
-    )
-    con.execute(
-        """
-        INSERT INTO quality.row_warnings
-        SELECT 'justid/2020/justid_2020-' || lpad((f + 1)::VARCHAR, 2, '0') || '.csv',
-               100 + r, 'Gemeente', 'unknown_municipality',
-               'Onbekende gemeente in rij ' || (100 + r) || ', geteld als Overig'
-        FROM range(60) a(f), range(70) b(r)
-        WHERE r < 61 - f
-        """
-    )
-    if files:
-        con.execute(
-            """
-            INSERT INTO quality.file_ledger
-            SELECT 'justid/daily/justid_' || lpad(i::VARCHAR, 5, '0') || '.csv', md5(i::VARCHAR),
-                   'justid', 'loaded', 100, 100, 0, NULL
-            FROM range(?) t(i)
-            """,
-            [files],
-        )
-    return con
-
-
-def quality_sheet(con: duckdb.DuckDBPyConnection, folder: Path) -> Worksheet:
-    paths = write_region_workbooks(con, folder, run_info={"run_id": "test-run"})
-    return load_workbook(paths[0])[SHEET_QUALITY]
-
-
-def section(ws: Worksheet, title: str) -> list[list[Any]]:
-    """The rows under a bold subtitle, up to the next subtitle (empty rows dropped)."""
-    rows: list[list[Any]] = []
-    inside = False
-    for row in ws.iter_rows():
-        first = row[0]
-        if first.value == title:
-            inside = True
-            continue
-        if inside and first.font.bold and first.value and len([c for c in row if c.value]) == 1:
-            break
-        if inside and any(c.value is not None for c in row):
-            rows.append([c.value for c in row])
-    assert inside, f"no section {title!r}"
-    return rows
-
-
-WARNINGS = "Geladen rijen met een waarschuwing (veld terzijde gelegd), naar bestand, kolom en regel"
-
-
-def test_warnings_are_grouped_counted_and_capped(tmp_path):
-    con = many_issues_warehouse(tmp_path / "w.duckdb")
-    ws = quality_sheet(con, tmp_path / "reports")
-    rows = section(ws, WARNINGS)
-    total = 1 + 5000 + sum(61 - f for f in range(60))  # the fixture's own warning too
-    assert (
-        rows[0][0]
-        == f"{total:,}".replace(",", ".")
-        + " rijen in 62 groepen; per groep één voorbeeld van de melding, grootste groep eerst."
-    )
-    assert rows[1][:5] == ["Bestand", "Kolom", "Regel", "Rijen", "Voorbeeld van de melding"]
-    body = [r for r in rows[2:] if r[1] is not None]
-    assert len(body) == reports_module.ISSUE_GROUP_LIMIT == 50
-    # largest group first, with the message of its first row as the example
-    assert body[0][:5] == [
-        "screening/informatiebladen_2012.csv",
-        "Datum insluiting",
-        "screening_unlinked",
-        5000,
-        "screening/informatiebladen_2012.csv, rij 10, kolom 'Datum insluiting': geen "
-        "detentie met deze datum",
-    ]
-    assert body[1][:4] == ["justid/2020/justid_2020-01.csv", "Gemeente", "unknown_municipality", 61]
-    counts = [r[3] for r in body]
-    assert counts == sorted(counts, reverse=True)
-    assert body[-1][3] == 61 - 48  # 49 JustID groups shown: 61 .. 13
-    # the line under the table: 12 groups left (11 JustID files with 12..2 rows, and
-    # the fixture's single caseload warning), with their rows, and where to find them
-    hidden_rows = sum(range(2, 13)) + 1
-    more = rows[2 + len(body)]
-    assert more[0] == (
-        f"… en nog 12 groepen met samen {hidden_rows} rijen. De volledige lijst, rij voor rij, "
-        "staat in de tabel quality.row_warnings van het warehouse."
-    )
-    assert more[1:] == [None] * (len(more) - 1)
-    # only the grouped lines are written, never one line per warning
-    assert ws.max_row < 200
-    con.close()
-
-
-def test_issue_groups_are_aggregated_in_duckdb(tmp_path):
-    con = many_issues_warehouse(tmp_path / "w.duckdb")
-    data = Warehouse(con)
-    issues = data.issue_groups("quality.row_warnings", limit=3)
-    assert issues.total_groups == 62 and issues.rows == 1 + 5000 + sum(range(2, 62))
-    assert [g["rows"] for g in issues.groups] == [5000, 61, 60]
-    assert data.issue_groups("quality.rejected_rows").total_groups == 2
-    assert data.issue_groups("quality.no_such_table") == IssueGroups([], 0, 0)
-    con.close()
-
-
-def test_ties_in_the_group_order_are_broken_by_file_column_and_rule(tmp_path):
-    con = build_warehouse(tmp_path / "w.duckdb", tables={"kpi.outflow", "quality.row_warnings"})
-    con.execute("DELETE FROM quality.row_warnings")
-    for file, column in (("b.csv", "X"), ("a.csv", "Y"), ("a.csv", "X"), (None, "X")):
-        con.execute("INSERT INTO quality.row_warnings VALUES (?, 1, ?, 'r', 'm')", [file, column])
-    groups = Warehouse(con).issue_groups("quality.row_warnings").groups
-    assert [(g["file"], g["column"]) for g in groups] == [
-        ("a.csv", "X"),
-        ("a.csv", "Y"),
-        ("b.csv", "X"),
-        (None, "X"),
-    ]
-    con.close()
-
-
-def test_many_files_show_the_exceptions_and_a_summary_per_source(tmp_path):
-    extra = reports_module.LEDGER_DETAIL_LIMIT + 50
-    con = many_issues_warehouse(tmp_path / "w.duckdb", files=extra)
-    ws = quality_sheet(con, tmp_path / "reports")
-    rows = section(ws, "Ingelezen bestanden")
-    assert rows[0][0] == (
-        f"{extra + 2} bestanden ingelezen. Hieronder elk bestand dat niet is geladen (mislukt "
-        "of dubbel) of afgewezen rijen heeft; de overige bestanden staan samengevat per bron."
-    )
-    assert rows[1][:7] == [
-        "Bestand",
-        "Bron",
-        "Status",
-        "Rijen gelezen",
-        "Rijen geladen",
-        "Rijen afgewezen",
-        "Fout",
-    ]
-    # failed first, then the loaded file with rejected rows; no loaded file without
-    assert [r[0] for r in rows[2:]] == ["justid/broken.csv", "dpan/dpan_2013.csv"]
-    summary = section(ws, "Overige bestanden per bron (geladen, geen afgewezen rijen)")
-    assert summary[0][:5] == [
-        "Bron",
-        "Bestanden",
-        "Rijen gelezen",
-        "Rijen geladen",
-        "Rijen afgewezen",
-    ]
-    assert summary[1][:5] == ["justid", extra, 100 * extra, 100 * extra, 0]
-    assert len(summary) == 2
-    assert not any("justid/daily/" in t for t in texts(ws))
-    con.close()
-
-
-def test_many_failed_files_are_capped_too(tmp_path):
-    limit = reports_module.LEDGER_DETAIL_LIMIT
-    con = build_warehouse(tmp_path / "w.duckdb", tables={"kpi.outflow", "quality.file_ledger"})
-    con.execute(
-        """
-        INSERT INTO quality.file_ledger
-        SELECT 'caseload/kapot_' || lpad(i::VARCHAR, 4, '0') || '.xlsx', md5(i::VARCHAR),
-               'caseload', 'failed', NULL, NULL, NULL, 'Kolom ''Gemeente'' ontbreekt'
-        FROM range(?) t(i)
-        """,
-        [limit + 10],
-    )
-    ws = quality_sheet(con, tmp_path / "reports")
-    rows = section(ws, "Ingelezen bestanden")
-    listed = [r for r in rows[2:] if r[1] is not None]
-    assert len(listed) == limit
-    assert listed[0][0] == "caseload/kapot_0000.xlsx"  # failed before the broken JustID
-    # 210 + 1 failed files and the DPAN file with rejected rows, 200 of them listed
-    assert rows[2 + limit][0] == (
-        "… en nog 12 bestanden die niet zijn geladen of afgewezen rijen hebben; de volledige "
-        "lijst staat in de tabel quality.file_ledger van het warehouse."
-    )
-    summary = section(ws, "Overige bestanden per bron (geladen, geen afgewezen rijen)")
-    assert summary == [[NO_DATA] + [None] * (len(summary[0]) - 1)]
-    con.close()
 
 
 def test_each_table_is_read_once_for_all_regions(tmp_path):
-    con = many_issues_warehouse(tmp_path / "w.duckdb", files=300)
+    con = build_warehouse(tmp_path / "w.duckdb")
     data = Warehouse(con)
-    regions = data.regions()
-    assert regions == [GOOI, MIDDEN, NOORD]
-    build_region_workbook(data, regions[0])
-    after_first = data.queries
-    for region in regions[1:]:
-        build_region_workbook(data, region)
-    assert data.queries == after_first  # the other regions are served from the cache
-    con.close()
-
-
-def test_many_issues_give_identical_files(tmp_path):
-    con = many_issues_warehouse(tmp_path / "w.duckdb", files=300)
-    info = {"run_id": "r", "data_timestamp": "2026-01-02T03:04:05+01:00"}
-    first = write_region_workbooks(con, tmp_path / "a", run_info=info)
-    second = write_region_workbooks(con, tmp_path / "b", run_info=info)
-    for a, b in zip(first, second, strict=True):
-        assert a.read_bytes() == b.read_bytes()
-    con.close()
+    for region in data.regions():
+        build_region_workbook(data, region, run_time=RUN)
+    first = data.queries
+    for region in data.regions():
+        build_region_workbook(data, region, run_time=RUN)
+    assert data.queries == first
 
 
 def test_reads_no_staging_and_survives_missing_tables(tmp_path):
-    con = build_warehouse(tmp_path / "w.duckdb", tables={"kpi.outflow"}, staging_trap=True)
-    paths = write_region_workbooks(con, tmp_path / "reports")
-    assert len(paths) == 3
-    wb = load_workbook(tmp_path / "reports" / "kpi_gooi-en-vechtstreek.xlsx")
-    assert SHEET_REDETENTION not in wb.sheetnames
-    for name in (
-        SHEET_COORDINATION,
-        SHEET_LIFE_DOMAINS,
-        SHEET_SCREENING,
-        SHEET_REACH,
-        SHEET_MKBA,
-        SHEET_QUALITY,
-    ):
-        assert NO_DATA in texts(wb[name]), name
-    header_row, cols = tabel_1_columns(wb[SHEET_OUTFLOW])
-    assert list(cols) == [("2013", "Uitstroom"), ("2012", "Uitstroom")]
-    con.close()
+    con = build_warehouse(
+        tmp_path / "w.duckdb", tables={"kpi.outflow", "quality.file_ledger"}, staging_trap=True
+    )
+    paths = write_region_workbooks(con, tmp_path / "reports", run_time=RUN)
+    assert [p.name for p in paths] == [
+        "kpi_gooi-en-vechtstreek.xlsx",
+        "kpi_midden-limburg.xlsx",
+        "kpi_noord-limburg.xlsx",
+    ]
 
 
-def test_empty_warehouse_writes_nothing(tmp_path):
+def test_empty_warehouse_writes_nothing_and_removes_old_files(tmp_path):
     con = duckdb.connect(str(tmp_path / "empty.duckdb"))
-    assert write_region_workbooks(con, tmp_path / "reports") == []
-    con.close()
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "kpi_gooi-en-vechtstreek.xlsx").write_bytes(b"old")
+    assert write_region_workbooks(con, folder) == []
+    assert list(folder.iterdir()) == []
 
 
-def test_two_runs_give_identical_files(warehouse, tmp_path):
-    first = write_region_workbooks(warehouse, tmp_path / "a", suppression_threshold=5)
-    second = write_region_workbooks(warehouse, tmp_path / "b", suppression_threshold=5)
-    for a, b in zip(first, second, strict=True):
-        assert a.read_bytes() == b.read_bytes()
-    wb = load_workbook(first[0])
-    assert wb.properties.created == wb.properties.modified
+def test_many_files_list_only_those_that_need_attention(tmp_path):
+    con = build_warehouse(tmp_path / "w.duckdb")
+    con.execute(
+        """
+        INSERT INTO quality.file_ledger
+        SELECT 'justid/daily/justid_' || lpad(i::VARCHAR, 4, '0') || '.csv', md5(i::VARCHAR),
+               'justid', 'loaded', 100, 100, 0, NULL
+        FROM range(500) t(i)
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO quality.region_files
+        SELECT 'Midden-Limburg', 'justid', 'justid/daily/justid_' || lpad(i::VARCHAR, 4, '0')
+               || '.csv', 40, DATE '2021-01-01', DATE '2021-01-02'
+        FROM range(500) t(i)
+        """
+    )
+    [path] = [
+        p
+        for p in write_region_workbooks(con, tmp_path / "r", run_time=RUN)
+        if p.name == "kpi_midden-limburg.xlsx"
+    ]
+    ws = load_workbook(path)["Datakwaliteit"]
+    lines = texts(ws)
+    assert "2020.csv" in lines  # a file with a rejected row stays listed
+    assert not any(t.startswith("justid_0") for t in lines)
+    assert any("JustID 500 bestanden (50.000 rijen, 20.000 voor deze regio)" in t for t in lines)
+    assert ws.max_row < 80
 
 
-# --------------------------------------------------------------------------- the fast writer
-#
-# A BufferedSheet keeps its cells as plain rows and save_deterministic renders them to
-# XML itself; the first read of a cell turns the rows into openpyxl cells, which openpyxl
-# then writes as it always does. Both ways must give the same workbook.
+def test_shielding_is_on_unless_switched_off():
+    from assets.reports import DEFAULT_THRESHOLD, shielding_threshold
+    from nazorg.reports import DEFAULT_THRESHOLD as REPORTS_DEFAULT
 
-
-def read_back(path: Path) -> dict[str, Any]:
-    """What a reader of the workbook sees: per sheet every cell (value, type, number
-    format, bold, font size, alignment), merged ranges, frozen pane, column widths,
-    print settings and the charts (anchor, size, series and category references)."""
-    wb = load_workbook(path)
-    seen: dict[str, Any] = {"sheets": wb.sheetnames, "title": wb.properties.title}
-    for ws in wb.worksheets:
-        cells = {
-            cell.coordinate: (
-                cell.value,
-                cell.data_type,
-                cell.number_format,
-                cell.font.b,
-                cell.font.sz,
-                cell.alignment.horizontal,
-                cell.alignment.vertical,
-                cell.alignment.wrap_text,
-            )
-            for row in ws.iter_rows()
-            for cell in row
-            if cell.value is not None or cell.has_style
-        }
-        charts = [
-            (
-                chart.anchor._from.row,
-                chart.anchor._from.col,
-                chart.type,
-                chart.width,
-                chart.height,
-                [
-                    (s.val.numRef.f, (s.cat.numRef or s.cat.strRef).f, s.tx.v if s.tx else None)
-                    for s in chart.series
-                ],
-            )
-            for chart in ws._charts
-        ]
-        seen[ws.title] = {
-            "cells": cells,
-            "dimension": ws.calculate_dimension(),
-            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
-            "freeze": ws.freeze_panes,
-            "widths": {key: dim.width for key, dim in ws.column_dimensions.items()},
-            "print": (
-                ws.page_setup.orientation,
-                ws.page_setup.fitToWidth,
-                ws.page_setup.fitToHeight,
-                ws.sheet_properties.pageSetUpPr.fitToPage,
-            ),
-            "charts": charts,
-        }
-    return seen
-
-
-def assert_same_workbook(fast: Path, slow: Path) -> None:
-    assert read_back(fast) == read_back(slow)
-    if not openpyxl.LXML:  # with lxml, openpyxl's own XML differs in form, not content
-        with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
-            assert a.namelist() == b.namelist()
-            for name in a.namelist():
-                assert a.read(name) == b.read(name), name
-        assert fast.read_bytes() == slow.read_bytes()
-
-
-def save_through_openpyxl_cells(wb: Workbook, path: Path) -> None:
-    """save_deterministic after a read of every sheet, so openpyxl writes the cells."""
-    for ws in wb.worksheets:
-        assert isinstance(ws, BufferedSheet) and ws.buffered
-        assert ws.max_row >= 1  # a read: the rows become openpyxl cells
-        assert not ws.buffered
-    save_deterministic(wb, path)
-
-
-ODD_RUN_INFO = {
-    "run_id": "r",
-    "data_timestamp": "2026-01-02T03:04:05+01:00",
-    "leading space": " ja",
-    "formula-like": "=1+1",
-    "error code": "#N/A",
-    "empty": "",
-    "markup": "a & <b> 'c' \"d\"",
-    "lines": "een\ntwee\r\ndrie\tvier",
-    "long": "lang " * 30,
-}
-
-
-@pytest.mark.parametrize("threshold", [None, 5])
-def test_buffered_rows_give_the_workbook_openpyxl_writes(warehouse, tmp_path, threshold):
-    data = Warehouse(warehouse)
-    for region in data.regions():
-        kwargs = {"suppression_threshold": threshold, "run_info": ODD_RUN_INFO}
-        fast = tmp_path / f"fast-{region_slug(region)}.xlsx"
-        slow = tmp_path / f"slow-{region_slug(region)}.xlsx"
-        save_deterministic(build_region_workbook(data, region, **kwargs), fast)
-        save_through_openpyxl_cells(build_region_workbook(data, region, **kwargs), slow)
-        assert_same_workbook(fast, slow)
-    seen = read_back(tmp_path / "fast-midden-limburg.xlsx")
-    assert seen[SHEET_MKBA]["charts"] and seen[SHEET_OUTFLOW]["merged"]
-    assert seen[SHEET_OUTFLOW]["freeze"] and seen[SHEET_OUTFLOW]["widths"]
-    quality = seen[SHEET_QUALITY]["cells"]
-    assert {v[0] for v in quality.values()} >= {" ja", "=1+1", "#N/A", "a & <b> 'c' \"d\""}
-
-
-def test_buffered_sheet_writes_any_value_as_openpyxl_does(tmp_path):
-    """The same cells in an ordinary openpyxl worksheet (made cell by cell, as the
-    reports were before), in a BufferedSheet, and in a BufferedSheet read before it is
-    saved: three identical files."""
-    from nazorg.reports import _Styles
-
-    values = [
-        dt.date(2020, 1, 2), "tekst", "", " spatie", "spatie ", "=A1", "#DIV/0!", "<5",
-        "a & b", "x" * 40000, "é ünï \u2028 \U0001f600", 0, -3, 2**60, 0.1 + 0.2, -0.0,
-        1e-300, 1e300, float("inf"), float("nan"), True, False,
-        dt.datetime(2020, 1, 2, 3, 4, 5), dt.time(12, 30), None,
-    ]  # fmt: skip
-    fonts = (None, Font(bold=True), Font(bold=True, size=14))
-    alignments = (None, Alignment(horizontal="right"), Alignment(wrap_text=True, vertical="top"))
-    formats = (None, "#,##0", "€ #,##0", "0%", "0.00")  # a date's format comes first
-    styles = list(zip(formats, alignments * 2, fonts * 2, strict=False))
-    merges = [(1, 2, 1, 4), (len(values) + 3, 1, len(values) + 3, 9)]  # the last one sticks out
-
-    def workbook(buffered: bool) -> Workbook:
-        wb = Workbook()
-        wb.remove(wb.active)
-        wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
-        ws = BufferedSheet(wb, "Blad") if buffered else Worksheet(wb, "Blad")
-        wb._add_sheet(ws)
-        cache = _Styles(ws)
-        for r, value in enumerate(values, start=2):
-            for c, (fmt, alignment, font) in enumerate(styles, start=2):
-                if buffered:
-                    style = cache.get(number_format=fmt, alignment=alignment, font=font)
-                    ws.put(r, c, value, style)
-                    continue
-                cell = ws.cell(r, c, value)
-                if fmt:
-                    cell.number_format = fmt
-                if alignment:
-                    cell.alignment = alignment
-                if font:
-                    cell.font = font
-        for first_row, first_col, last_row, last_col in merges:
-            if buffered:
-                ws.put(first_row, first_col, "kop", cache.get(font=fonts[1]))
-                ws.merge(first_row, first_col, last_row, last_col)
-            else:
-                ws.cell(first_row, first_col, "kop").font = fonts[1]
-                ws.merge_cells(
-                    start_row=first_row,
-                    start_column=first_col,
-                    end_row=last_row,
-                    end_column=last_col,
-                )
-        return wb
-
-    plain, fast, read = tmp_path / "plain.xlsx", tmp_path / "fast.xlsx", tmp_path / "read.xlsx"
-    save_deterministic(workbook(buffered=False), plain)
-    save_deterministic(workbook(buffered=True), fast)
-    save_through_openpyxl_cells(workbook(buffered=True), read)
-    assert_same_workbook(fast, plain)
-    assert_same_workbook(read, plain)
-    seen = read_back(fast)["Blad"]
-    assert seen["dimension"] == f"A1:I{len(values) + 3}"
-    cells = seen["cells"]
-    row = {value: r for r, value in enumerate(values, start=2) if isinstance(value, str)}
-    assert cells[f"B{row['tekst']}"][:2] == ("tekst", "s")
-    assert cells[f"B{row['=A1']}"][:2] == ("=A1", "f")
-    assert cells[f"B{row['#DIV/0!']}"][:2] == ("#DIV/0!", "e")
-    assert cells["B2"][0] == dt.datetime(2020, 1, 2)
-    assert cells["B2"][2] == "yyyy-mm-dd"  # the format openpyxl gives a date
-
-
-def test_a_control_character_still_fails_the_save(tmp_path):
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
-    wb = Workbook()
-    ws = BufferedSheet(wb, "Blad")
-    wb._add_sheet(ws)
-    ws.put(1, 1, "a\x01b", ws.parent._cell_styles[0])
-    with pytest.raises(IllegalCharacterError):
-        save_deterministic(wb, tmp_path / "x.xlsx")
-    assert list(tmp_path.iterdir()) == []  # no file, no temporary file left behind
+    assert DEFAULT_THRESHOLD == REPORTS_DEFAULT == 5
+    assert shielding_threshold(None, None) == 5
+    assert shielding_threshold(None, " ") == 5
+    assert shielding_threshold(None, "0") == 0
+    assert shielding_threshold(None, "10") == 10
+    assert shielding_threshold(0, "10") == 0  # run config wins

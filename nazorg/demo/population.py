@@ -88,6 +88,17 @@ ML_WITHOUT_MUNICIPALITY_2020 = 12
 ML_BACKGROUND = {2019: 150, 2021: 140, 2022: 130}
 ML_MUNICIPALITIES = list(ML_OUTFLOW_2020)
 
+# Re-detention of the other JustID release years (not published; without it no one
+# released in 2019 would ever be admitted again, 0 of 158 with a closed window). About
+# a third of a release year is re-admitted within two years, as in the 2020 cohort
+# (119 of 285) and WODC's two-year figures: 2020 cohort persons with an earlier release
+# in 2019 (their 2020 detention is the 2019 re-detention, so the published 2020 outflow
+# stays as it is), and background persons readmitted after their release. Drawn from
+# a generator of their own and added after every other episode, so that the published
+# figures and every other demo detention stay as they were.
+ML_EARLIER_RELEASE_2019 = 45  # of the 285 persons released in 2020
+ML_READMITTED = {2019: 12, 2021: 40, 2022: 18}  # background persons readmitted
+
 # Nazorg-plus in the 2020 cohort: 93 gross intake, of whom 69 started a trajectory.
 ML_GROSS_INTAKE = 93
 ML_STARTED = 69
@@ -414,17 +425,17 @@ def _limburg(rng: random.Random, pool: PersonPool) -> tuple[list[Episode], dict]
     for year, n in ML_BACKGROUND.items():
         for person in pool.take(n):
             first = dt.date(2019, 1, 20) if year == 2019 else None
-            episodes.append(
-                _episode(
-                    rng,
-                    person,
-                    MIDDEN_LIMBURG,
-                    "JustID",
-                    _date_in(rng, year, first=first),
-                    rng.choice(ML_MUNICIPALITIES),
-                    ML_INSTITUTIONS,
-                )
+            ep = _episode(
+                rng,
+                person,
+                MIDDEN_LIMBURG,
+                "JustID",
+                _date_in(rng, year, first=first),
+                rng.choice(ML_MUNICIPALITIES),
+                ML_INSTITUTIONS,
             )
+            ep.tags.add(f"background_{year}")
+            episodes.append(ep)
     # Admitted before the first JustID export (only the release is in JustID) and
     # still detained at the end of the data.
     for person in pool.take(8):
@@ -547,12 +558,74 @@ def _still_detained(population: Population) -> None:
             last.leave = dt.date(2022, 12, 16)  # faseren: leave now and then
 
 
+def _redetentions_other_years(episodes: list[Episode], cohort_2020: list[Person]) -> list[Episode]:
+    """Earlier 2019 releases of 2020-cohort persons, and readmissions of background
+    persons (see ML_READMITTED); new episodes only."""
+    rng = random.Random(20192022)
+    added: list[Episode] = []
+    firsts: dict[str, Episode] = {}
+    for ep in episodes:
+        if ep.region == MIDDEN_LIMBURG and ep.is_release and ep.end.year == 2020:
+            known = firsts.get(ep.person.bsn)
+            if known is None or ep.admission < known.admission:
+                firsts[ep.person.bsn] = ep
+    candidates = [p for p in cohort_2020 if p.bsn in firsts]
+    taken = 0
+    for person in rng.sample(candidates, len(candidates)):
+        if taken == ML_EARLIER_RELEASE_2019:
+            break
+        later = firsts[person.bsn]
+        release = later.admission - dt.timedelta(days=rng.randrange(20, 240))
+        if not dt.date(2019, 1, 20) <= release <= dt.date(2019, 12, 31):
+            continue
+        admission = release - dt.timedelta(days=rng.choice([9, 20, 45, 60, 90]))
+        added.append(
+            _episode(
+                rng,
+                person,
+                MIDDEN_LIMBURG,
+                "JustID",
+                release,
+                later.municipality,
+                ML_INSTITUTIONS,
+                admission=max(admission, dt.date(2019, 1, 2)),
+            )
+        )
+        taken += 1
+    for year, n in ML_READMITTED.items():
+        background = [e for e in episodes if f"background_{year}" in e.tags]
+        for first in rng.sample(background, n):
+            earliest = dt.date(2021, 1, 5) if year == 2019 else first.end + dt.timedelta(days=15)
+            latest = min(first.end + dt.timedelta(days=700), JUSTID_END - dt.timedelta(days=3))
+            if earliest > latest:
+                continue
+            admission = earliest + dt.timedelta(days=rng.randrange((latest - earliest).days + 1))
+            end = admission + dt.timedelta(days=rng.choice([5, 12, 30, 60, 120]))
+            open_ = end > JUSTID_END
+            added.append(
+                _episode(
+                    rng,
+                    first.person,
+                    MIDDEN_LIMBURG,
+                    "JustID",
+                    None if open_ else end,
+                    first.municipality,
+                    ML_INSTITUTIONS,
+                    end_reason=None if open_ else "Ontslag",
+                    admission=admission,
+                )
+            )
+    return added
+
+
 @cache
 def build_population() -> Population:
     rng = random.Random(20140301)
     pool = PersonPool(seed=2013)
     gooi, released = _gooi(rng, pool)
     limburg, roles = _limburg(rng, pool)
+    cohort_2020 = roles["started"] + roles["registered"] + roles["regular"]
+    limburg += _redetentions_other_years(limburg, cohort_2020)
     population = Population(
         episodes=gooi + limburg,
         gooi_released=released,

@@ -3,6 +3,10 @@
 -- divides some measures by the outflow (profile, case conference) and others by the
 -- caseload (network round, life-domain support, repeat detention). A rate is NULL
 -- where its denominator is missing (no outflow data for that region-year) or zero.
+-- is_registered is false where the register does not hold the measure at all in that
+-- region-year: no Verrijking value anywhere (both enrichment measures), or no
+-- 'Bilateraal' anywhere (the bilateral-or-network measure then only repeats the
+-- network round; the Gooi register of 2013 kept bilateral enrichment unregistered).
 WITH cases AS (
     SELECT
         *,
@@ -20,6 +24,15 @@ numerators AS (
         count(*) FILTER (WHERE has_life_domain_support) AS life_domain_support,
         count(*) FILTER (WHERE coalesce(case_conference, 'Geen') <> 'Geen') AS case_conference,
         count(*) FILTER (WHERE cases_of_person > 1) AS repeat_detention
+    FROM cases
+    GROUP BY region, year
+),
+registered AS (
+    SELECT
+        region,
+        year,
+        bool_or(enrichment IS NOT NULL) AS enrichment_registered,
+        bool_or(enrichment = 'Bilateraal') AS bilateral_registered
     FROM cases
     GROUP BY region, year
 ),
@@ -49,9 +62,15 @@ SELECT
     (m.numerator / nullif(o.outflow, 0))::DOUBLE AS rate_of_outflow,
     (m.numerator / nullif(c.caseload, 0))::DOUBLE AS rate_of_caseload,
     -- the cases decide; the outflow too where it gives a denominator
-    c.complete AND coalesce(o.complete, true) AS year_complete
+    c.complete AND coalesce(o.complete, true) AS year_complete,
+    CASE m.measure
+        WHEN 'enriched_network_round' THEN r.enrichment_registered
+        WHEN 'enriched_any' THEN r.enrichment_registered AND r.bilateral_registered
+        ELSE true
+    END AS is_registered
 FROM measures AS m
 JOIN caseload AS c USING (region, year)
+JOIN registered AS r USING (region, year)
 LEFT JOIN outflow AS o USING (region, year)
 ORDER BY
     m.region,
