@@ -56,10 +56,10 @@ CASES = SourceSpec(
     folder="caseload",
     region_from_folder=True,
     columns=(
-        Column("Casusnummer", "case_number", required=True),
+        Column("Casusnummer", "case_number", required=True, verbatim=True),
         Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
         Column("Gemeente", "municipality_raw"),
-        Column("Datum aanmelding", "registration_date", kind="date", required=True),
+        Column("Datum aanmelding", "registration_date", kind="date", required=True, event=True),
         Column("Datum uitstroom", "outflow_date", kind="date"),
         Column("Bron", "source_channel"),
         Column("Profiel", "has_profile", kind="yes_no"),
@@ -71,8 +71,8 @@ CASES = SourceSpec(
         Column("Inzet zorg", "support_care", kind="yes_no"),
         Column("Casusoverleg", "case_conference", kind="choice", choices=CONFERENCES),
         Column("Nazorg-plus", "nazorg_plus", kind="choice", choices=NAZORG_PLUS),
-        Column("Startdatum traject", "trajectory_start_date", kind="date"),
-        Column("Einddatum traject", "trajectory_end_date", kind="date"),
+        Column("Startdatum traject", "trajectory_start_date", kind="date", event=True),
+        Column("Einddatum traject", "trajectory_end_date", kind="date", event=True),
         Column("Intensiteit", "intensity", kind="choice", choices=INTENSITIES),
     ),
 )

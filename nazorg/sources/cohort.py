@@ -52,7 +52,7 @@ COHORT = SourceSpec(
     sheet="Steekproef",
     region_from_folder=True,
     columns=(
-        Column("Casusnummer", "case_number", required=True),
+        Column("Casusnummer", "case_number", required=True, verbatim=True),
         Column("Cohort", "cohort_year", kind="int", required=True, minimum=1990, maximum=2100),
         Column("Status", "status", kind="choice", required=True, choices=STATUSES),
         Column("Recidive", "recidivism", kind="yes_no_unknown"),
