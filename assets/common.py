@@ -31,7 +31,7 @@ import pandera.polars as pa
 import polars as pl
 
 from nazorg import builds
-from nazorg.ingest import SourceResult
+from nazorg.ingest import SourceResult, bound_quality
 from nazorg.timing import stage
 from nazorg.warehouse import replace_source_rows, replace_table, table_exists
 from schemas.base import TableModel
@@ -440,6 +440,8 @@ def record_sources(
     warnings = pl.concat([r.warnings for r in results.values()])
     if extra_warnings is not None and extra_warnings.height:
         warnings = pl.concat([warnings, extra_warnings], how="diagonal_relaxed")
+    # At most MAX_LISTED_ROWS per file and rule (the ledger counts every row).
+    rejected, warnings = bound_quality(rejected), bound_quality(warnings)
     with stage("load"):
         replace_source_rows(con, FileLedger, sources, ledger)
         replace_source_rows(con, RejectedRows, sources, rejected)

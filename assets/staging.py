@@ -18,7 +18,7 @@ from assets.common import (
     validate_update,
 )
 from nazorg import builds
-from nazorg.ingest import QUALITY_SCHEMA, ingest_source, region_slug
+from nazorg.ingest import QUALITY_SCHEMA, date_bound_fingerprint, ingest_source, region_slug
 from nazorg.municipalities import load_reference
 from nazorg.sources import cases as cases_source
 from nazorg.sources import cohort as cohort_source
@@ -97,12 +97,15 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
         files = nazorg.files_fingerprint([det.JUSTID.folder, det.DPAN.folder])
-        inputs = step.inputs(["staging.municipalities"], files)
+        # A row rejected for a date past the bound may load once the bound has moved:
+        # then the whole table is built again, not updated for the new exports only.
+        dated = date_bound_fingerprint(con, ["justid", "dpan"])
+        inputs = step.inputs(["staging.municipalities"], files + dated)
         if previous := step.previous(Detentions, inputs):
             context.log.info("justid, dpan: exports ongewijzigd; staging.detentions blijft staan")
             yield from step.kept_table(Detentions, previous, [REGION_MATCHES_MUNICIPALITY])
             return
-        fixed = step.inputs(["staging.municipalities"])
+        fixed = step.inputs(["staging.municipalities"], dated)
         justid = _ingest(nazorg, det.JUSTID, det.parse_justid, key)
         dpan = _ingest(nazorg, det.DPAN, det.parse_dpan, key)
         with stage("transform"):
@@ -225,7 +228,8 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         step = Step(context, con, key)
         inputs = step.inputs(
             ["staging.municipalities"],
-            nazorg.files_fingerprint([cases_source.CASES.folder]),
+            nazorg.files_fingerprint([cases_source.CASES.folder])
+            + date_bound_fingerprint(con, ["caseload"]),
         )
         if previous := step.previous(Cases, inputs):
             context.log.info("caseload: registraties ongewijzigd; staging.cases blijft staan")
@@ -280,6 +284,7 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
         files = nazorg.files_fingerprint([screening_source.SCREENING.folder])
+        files += date_bound_fingerprint(con, ["screening"])
         inputs = step.inputs(["staging.detentions"], files)
         if previous := step.previous(Screenings, inputs):
             context.log.info("screening: formulieren en detenties ongewijzigd")

@@ -232,13 +232,48 @@ def is_input_file(path: Path) -> bool:
 
 
 def discover(source_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Every ``*.csv``/``*.xlsx`` below the folder at any depth, sorted; and the rest."""
+    """Every ``*.csv``/``*.xlsx`` below the folder at any depth, sorted; and the rest.
+
+    A link to a file is listed like a file, a broken one too (:func:`link_problem` says
+    what is wrong with it, so that it is never skipped without a word). A link to a
+    folder is not followed (it is listed with the rest, see :func:`ignored_reason`).
+    """
     if not source_dir.is_dir():
         return [], []
-    files = sorted(p for p in source_dir.rglob("*") if p.is_file())
+    entries = sorted(source_dir.rglob("*"))
+    files = [p for p in entries if p.is_file() or (p.is_symlink() and not p.exists())]
     wanted = [p for p in files if is_input_file(p)]
     ignored = [p for p in files if not is_input_file(p)]
-    return wanted, ignored
+    ignored += [p for p in entries if p.is_symlink() and p.is_dir()]
+    return wanted, sorted(ignored)
+
+
+def ignored_reason(path: Path) -> str:
+    if path.is_symlink() and path.is_dir():
+        return "(koppeling naar een map; niet gevolgd)"
+    if path.name.startswith("~$"):
+        return "(Excel-vergrendelbestand)"
+    return "(geen .csv of .xlsx)"
+
+
+def link_problem(path: Path, raw_dir: Path) -> str | None:
+    """Why a file in raw/ is not read although its name says export: a link whose target
+    does not exist, or lies outside the raw folder (the run reads what was put in raw/,
+    never a file elsewhere that a link happens to point at). None for an ordinary file
+    and for a link that stays inside the raw folder."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop of links
+        return (
+            "is een koppeling (snelkoppeling) naar een bestand dat niet bestaat; niet gelezen. "
+            "Zet het bestand zelf in de map of herstel de koppeling"
+        )
+    if not target.is_relative_to(raw_dir.resolve()):
+        return (
+            "is een koppeling naar een bestand buiten de invoermap; niet gelezen (de pipeline "
+            "leest alleen wat in de invoermap staat). Zet het bestand zelf in de map"
+        )
+    return None
 
 
 def normalise_header(text: object) -> str:
@@ -1016,8 +1051,9 @@ EARLIEST_EVENT = dt.date(1990, 1, 1)
 FUTURE_DAYS = 31
 DATE_OUT_OF_RANGE = "date_out_of_range"
 TOO_EARLY = "datum ligt vóór 1 januari 1990: een typefout in het jaar? De rij is niet geladen"
+LATE_MARK = "na de dag van de run"
 TOO_LATE = (
-    f"datum ligt meer dan {FUTURE_DAYS} dagen na de dag van de run: een typefout in het jaar? "
+    f"datum ligt meer dan {FUTURE_DAYS} dagen {LATE_MARK}: een typefout in het jaar? "
     "De rij is niet geladen"
 )
 FORMULA_WITHOUT_VALUE = "formula_without_value"
@@ -1481,18 +1517,29 @@ def ingest_source(
         )
     files, ignored = discover(raw_dir / spec.folder)
     log = [
-        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd "
-        + ("(Excel-vergrendelbestand)" if p.name.startswith("~$") else "(geen .csv of .xlsx)")
+        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd {ignored_reason(p)}"
         for p in ignored
     ]
     labels = [p.relative_to(raw_dir).as_posix() for p in files]
+    links = [
+        link_problem(p, raw_dir) if p.is_symlink() or below_link(p, raw_dir) else None
+        for p in files
+    ]
     with stage("read"), ThreadPoolExecutor(READ_THREADS) as pool:
-        digests = list(pool.map(_sha256_or_error, files))
+        digests = list(
+            pool.map(
+                lambda item: None if item[1] else _sha256_or_error(item[0]),
+                zip(files, links, strict=True),
+            )
+        )
     entries = [{c: None for c in LEDGER_SCHEMA} | {"file": f, "source": spec.name} for f in labels]
     failures: dict[int, str] = {}
     candidates: list[_Candidate] = []
     seen: dict[str, str] = {}
     for order, (path, label, digest) in enumerate(zip(files, labels, digests, strict=True)):
+        if links[order]:
+            failures[order] = f"{label}: {links[order]}"
+            continue
         if isinstance(digest, OSError):
             # Gone since discovery (moved while the run started) or not readable.
             failures[order] = (
@@ -1567,6 +1614,12 @@ def ingest_source(
     )
     result.log_lines = log
     return result
+
+
+def below_link(path: Path, raw_dir: Path) -> bool:
+    """Whether a folder between raw/ and the file is a link (a source folder that is a
+    link to elsewhere, ``raw/justid -> /mnt/…``)."""
+    return any(parent.is_symlink() for parent in path.parents if parent.is_relative_to(raw_dir))
 
 
 def _sha256_or_error(path: Path) -> str | OSError:
@@ -1659,21 +1712,197 @@ def _run_parser(parser: Parser, tables: list[tuple[_Candidate, RawTable]], key: 
     rows, rejected, warnings = frames_out
     if POS not in rows.columns:
         raise ValueError("parser output without _pos")
+    rejected, warnings = rejected.cast(PROBLEM_SCHEMA), warnings.cast(PROBLEM_SCHEMA)
+    # Counted before the quality rows are bounded: the ledger's counts stay exact.
+    counts = rejected.select(FILE, "sheet", "source_row").unique().group_by(FILE).len()
+    rejected_counts = dict(counts.iter_rows())
+    late = rejected.filter((pl.col("rule") == DATE_OUT_OF_RANGE) & (pl.col("problem") == TOO_LATE))
+    late_files = set(late.get_column(FILE).to_list())
+    rows_read = [t.frame.height for _, t in tables]
     meta = pl.DataFrame(
         {
             FILE: pl.Series(range(len(tables)), dtype=pl.Int32),
-            "rows_read": [t.frame.height for _, t in tables],
+            "rows_read": rows_read,
+            "rows_rejected": [rejected_counts.get(i, 0) for i in range(len(tables))],
             "extra_columns": [", ".join(t.extra_columns) or None for _, t in tables],
             "skipped_sheets": ["\n".join(t.skipped_sheets) or None for _, t in tables],
+            "late_dates": [i in late_files for i in range(len(tables))],
+            "latest_event_date": [latest_event_date()] * len(tables),
         },
-        schema={
-            FILE: pl.Int32,
-            "rows_read": pl.Int64,
-            "extra_columns": pl.Utf8,
-            "skipped_sheets": pl.Utf8,
-        },
+        schema=META_SCHEMA,
     )
-    return Parsed(rows, rejected.cast(PROBLEM_SCHEMA), warnings.cast(PROBLEM_SCHEMA)), meta
+    rejected = bound_problems(rejected, dict(enumerate(rows_read)))
+    return Parsed(rows, rejected, bound_problems(warnings)), meta
+
+
+#: Per file of a parsed batch: what the ledger and the parse cache need. ``late_dates``:
+#: a row was rejected for an event date after ``latest_event_date`` (the bound on the
+#: run's date); such a file is parsed again in a later run, when the bound has moved.
+META_SCHEMA = {
+    FILE: pl.Int32,
+    "rows_read": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "extra_columns": pl.Utf8,
+    "skipped_sheets": pl.Utf8,
+    "late_dates": pl.Boolean,
+    "latest_event_date": pl.Date,
+}
+
+#: At most this many rows of one file are listed per rule in the quality tables; one
+#: more line says how many more there were. The ledger counts every row.
+MAX_LISTED_ROWS = 1000
+#: A file with at least this many rows where more than half break one rule gets one
+#: file-level line that says so (shifted columns, another header).
+MOSTLY_MIN_ROWS = 10
+MOSTLY_REJECTED = "most_rows_rejected"
+SUMMARY_MARK = "die hier niet staan"
+
+
+def _summary_problem(rule: pl.Expr, more: pl.Expr) -> pl.Expr:
+    return pl.format(
+        "en nog {} rij(en) met regel {} in dit bestand {}: alleen de eerste {} staan in deze "
+        "tabel; de aantallen in quality.file_ledger zijn volledig",
+        more,
+        rule,
+        pl.lit(SUMMARY_MARK),
+        pl.lit(MAX_LISTED_ROWS),
+    )
+
+
+def bound_problems(problems: pl.DataFrame, rows_read: dict[int, int] | None = None) -> pl.DataFrame:
+    """Problems (PROBLEM_SCHEMA) as the quality tables list them: per file and rule the
+    first MAX_LISTED_ROWS rows and one line with how many more there were, so that a
+    file of two million bad rows writes a few thousand lines, not eight million.
+
+    With ``rows_read`` (per file), a file where more than half of its rows (and at least
+    MOSTLY_MIN_ROWS) break one rule also gets one line about the file as a whole: a
+    person should look at its header, not at a million rows.
+    """
+    if problems.height == 0:
+        return problems
+    ordered = problems.sort(FILE, "sheet", "source_row", nulls_last=False).with_columns(
+        _n=pl.int_range(pl.len()).over(FILE, "rule"), _total=pl.len().over(FILE, "rule")
+    )
+    extra: list[pl.DataFrame] = []
+    if rows_read:
+        per_rule = ordered.group_by(FILE, "rule").agg(
+            pl.struct("sheet", "source_row").n_unique().alias("_rows"),
+            pl.col("column").mode().first().alias("_column"),
+            pl.col("sheet").first().alias("_sheet"),
+            pl.col("source_row").first().alias("_row"),
+        )
+        read = pl.DataFrame(
+            {FILE: list(rows_read), "_read": list(rows_read.values())},
+            schema={FILE: pl.Int32, "_read": pl.Int64},
+        )
+        mostly = per_rule.join(read, on=FILE).filter(
+            (pl.col("_read") >= MOSTLY_MIN_ROWS) & (pl.col("_rows") * 2 > pl.col("_read"))
+        )
+        if mostly.height:
+            extra.append(
+                mostly.select(
+                    FILE,
+                    pl.col("_row").alias("source_row"),
+                    pl.col("_sheet").alias("sheet"),
+                    pl.col("_column").alias("column"),
+                    pl.lit(MOSTLY_REJECTED).alias("rule"),
+                    pl.format(
+                        "{} van de {} gelezen rijen van dit bestand breken dezelfde regel ({}) "
+                        "in kolom '{}'. Staan de kolommen verschoven, of wijkt de kopregel af "
+                        "van de afspraak? Controleer de kopregel en de eerste rijen; deze rijen "
+                        "zijn niet geladen",
+                        "_rows",
+                        "_read",
+                        "rule",
+                        "_column",
+                    ).alias("problem"),
+                ).cast(PROBLEM_SCHEMA)
+            )
+    if ordered.select((pl.col("_total") > MAX_LISTED_ROWS).any()).item():
+        # Whether a row left out is a date after the run's bound: a later run must see
+        # that (see late_event_dates_rejected), even when only this line says so.
+        late = (
+            ((pl.col("problem") == TOO_LATE) & (pl.col("_n") >= MAX_LISTED_ROWS))
+            .any()
+            .over(FILE, "rule")
+        )
+        first_left_out = ordered.with_columns(_late=late).filter(pl.col("_n") == MAX_LISTED_ROWS)
+        summary = _summary_problem(pl.col("rule"), pl.col("_total") - MAX_LISTED_ROWS)
+        extra.append(
+            first_left_out.select(
+                FILE,
+                "source_row",
+                "sheet",
+                "column",
+                "rule",
+                pl.when("_late")
+                .then(summary + pl.lit(f" (daaronder datums {LATE_MARK})"))
+                .otherwise(summary)
+                .alias("problem"),
+            ).cast(PROBLEM_SCHEMA)
+        )
+        ordered = ordered.filter(pl.col("_n") < MAX_LISTED_ROWS)
+    listed = ordered.drop("_n", "_total").cast(PROBLEM_SCHEMA)
+    if not extra:
+        return listed
+    return pl.concat([listed, *extra]).sort(FILE, "sheet", "source_row", nulls_last=False)
+
+
+def late_event_dates_rejected(con, sources: list[str]) -> bool:
+    """Whether the warehouse (the run's work file: the last published build) lists a row
+    of these sources rejected for an event date after its run's bound. Such a table
+    depends on the run's date: its build fingerprint must then include the bound."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' "
+        "AND table_name = 'rejected_rows' AND database_name = current_database()"
+    ).fetchall()[0][0]
+    if not exists:
+        return False
+    found = con.execute(
+        "SELECT count(*) FROM quality.rejected_rows WHERE source IN (SELECT unnest(?::VARCHAR[])) "
+        "AND rule = ? AND contains(message, ?)",
+        [sources, DATE_OUT_OF_RANGE, LATE_MARK],
+    ).fetchall()[0][0]
+    return bool(found)
+
+
+def date_bound_fingerprint(con, sources: list[str]) -> str:
+    """What a staging table's fingerprint adds for the run's date: nothing, unless its
+    last build rejected rows for dates past that run's bound (see
+    :func:`late_event_dates_rejected`); then the bound of today, so that the table is
+    built again once the bound has moved."""
+    if late_event_dates_rejected(con, sources):
+        return f"|late-dates-bound:{latest_event_date().isoformat()}"
+    return ""
+
+
+def bound_quality(frame: pl.DataFrame) -> pl.DataFrame:
+    """Quality rows (QUALITY_SCHEMA) bounded like :func:`bound_problems`: per source, file
+    and rule at most MAX_LISTED_ROWS and a line with how many more. A group that was
+    bounded already (when its file was parsed) has that line and is left as it is."""
+    if frame.height <= MAX_LISTED_ROWS:
+        return frame
+    keys = ["source", "file", "rule"]
+    ordered = frame.sort(
+        "source", "file", "sheet", "row_number", nulls_last=False, maintain_order=True
+    ).with_columns(
+        _n=pl.int_range(pl.len()).over(keys),
+        _total=pl.len().over(keys),
+        _done=pl.col("message").str.contains(SUMMARY_MARK, literal=True).any().over(keys),
+    )
+    over = (pl.col("_total") > MAX_LISTED_ROWS) & ~pl.col("_done")
+    if not ordered.select(over.any()).item():
+        return frame
+    first_left_out = ordered.filter(over & (pl.col("_n") == MAX_LISTED_ROWS))
+    summary = first_left_out.with_columns(
+        problem=_summary_problem(pl.col("rule"), pl.col("_total") - MAX_LISTED_ROWS),
+        source_row=pl.col("row_number"),
+    )
+    summary = summary.with_columns(message=_quality_message(pl.col("file"))).select(
+        list(QUALITY_SCHEMA)
+    )
+    kept = ordered.filter(~over | (pl.col("_n") < MAX_LISTED_ROWS)).select(list(QUALITY_SCHEMA))
+    return pl.concat([kept, summary.cast(QUALITY_SCHEMA)])
 
 
 def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
@@ -1753,18 +1982,16 @@ def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
     quality_rejected = quality(rejected)
     meta = pl.concat(metas)
     loaded_counts = dict(all_rows.group_by(FILE).len().iter_rows())
-    rejected_all = pl.concat(rejected) if rejected else empty_problems()
-    rejected_counts = dict(
-        rejected_all.select(FILE, "sheet", "source_row").unique().group_by(FILE).len().iter_rows()
-    )
-    for order, rows_read, extra, skipped in meta.iter_rows():
-        entries[order] |= {
+    for entry in meta.iter_rows(named=True):
+        # rows_rejected was counted when the file was parsed, before the quality rows
+        # were bounded (bound_problems).
+        entries[entry[FILE]] |= {
             "status": "loaded",
-            "rows_read": rows_read,
-            "rows_loaded": loaded_counts.get(order, 0),
-            "rows_rejected": rejected_counts.get(order, 0),
-            "extra_columns": extra,
-            "_skipped": [s for s in (skipped or "").split("\n") if s],
+            "rows_read": entry["rows_read"],
+            "rows_loaded": loaded_counts.get(entry[FILE], 0),
+            "rows_rejected": entry["rows_rejected"],
+            "extra_columns": entry["extra_columns"],
+            "_skipped": [s for s in (entry["skipped_sheets"] or "").split("\n") if s],
         }
     return SourceResult(
         rows=labelled.drop(FILE, POS),
