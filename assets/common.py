@@ -443,9 +443,10 @@ def record_sources(
     # At most MAX_LISTED_ROWS per file and rule (the ledger counts every row).
     rejected, warnings = bound_quality(rejected), bound_quality(warnings)
     with stage("load"):
-        replace_source_rows(con, FileLedger, sources, ledger)
-        replace_source_rows(con, RejectedRows, sources, rejected)
-        replace_source_rows(con, RowWarnings, sources, warnings)
+        labels = ledger.get_column("file").to_list()
+        replace_source_rows(con, FileLedger, sources, ledger, labels)
+        replace_source_rows(con, RejectedRows, sources, rejected, labels)
+        replace_source_rows(con, RowWarnings, sources, warnings, labels)
     for name, result in results.items():
         for level, line in result.log_records(name):
             (log.warning if level == "warning" else log.info)(line)

@@ -47,13 +47,17 @@ def redact(text: object) -> str | None:
     return value if len(value) <= MAX_CHARS else value[: MAX_CHARS - 1] + "…"
 
 
-def redact_expr(expr: pl.Expr) -> pl.Expr:
-    """:func:`redact` on every value of a text column."""
+def redact_expr(expr: pl.Expr, max_chars: int | None = MAX_CHARS) -> pl.Expr:
+    """:func:`redact` on every value of a text column (without the cut for
+    ``max_chars=None``: a whole message of the pipeline's own, see
+    :func:`nazorg.warehouse.redact_numbers`)."""
     value = expr.cast(pl.Utf8).str.replace_all(DATE, DATE_MARK).str.replace_all(DIGITS, NUMBER_MARK)
+    if max_chars is None:
+        return value
     return (
-        pl.when(value.str.len_chars() <= MAX_CHARS)
+        pl.when(value.str.len_chars() <= max_chars)
         .then(value)
-        .otherwise(value.str.slice(0, MAX_CHARS - 1) + pl.lit("…"))
+        .otherwise(value.str.slice(0, max_chars - 1) + pl.lit("…"))
     )
 
 

@@ -35,6 +35,7 @@ from nazorg.ingest import (
     region_slug,
 )
 from nazorg.municipalities import OVERIG, load_reference, resolve
+from nazorg.redaction import redact_expr
 
 OVERIG_NAME = "Overig"
 
@@ -205,7 +206,7 @@ def reject_duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.format(
             "Casusnummer '{}' staat twee keer in dit bestand (eerst op {}); deze tweede rij is "
             "niet geladen. Geef de casus een eigen nummer of verwijder de dubbele rij",
-            pl.col("case_number"),
+            redact_expr(pl.col("case_number")),
             where_first,
         ),
     )
@@ -402,7 +403,7 @@ def supersede(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "{}, kolom 'Casusnummer': casus '{}' staat ook in het nieuwere bestand {}; "
                 "die rij telt, deze rij is vervangen",
                 _where(pl.col("source_file"), pl.col("sheet"), pl.col("source_row")),
-                pl.col("case_number"),
+                redact_expr(pl.col("case_number")),
                 _where(pl.col("_win_file"), pl.col("_win_sheet"), pl.col("_win_row")),
             ).alias("message"),
         )

@@ -40,6 +40,7 @@ from nazorg.ingest import (
     apply_columns,
     quality_rows,
 )
+from nazorg.redaction import redact_expr
 
 INTERVIEWED = "Geïnterviewd"
 STATUSES = (INTERVIEWED, "Onbereikbaar", "Weigering", "Afgezegd")
@@ -241,7 +242,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
         .then(
             pl.format(
                 "Casusnummer '{}' bestaat niet in de casusregistratie van {}; de rij is niet geladen",
-                pl.col("case_number"),
+                redact_expr(pl.col("case_number")),
                 pl.col("region"),
             )
         )
@@ -249,7 +250,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
             pl.format(
                 "Casusnummer '{}' is niet te controleren: er is geen casusregistratie van {} "
                 "ingelezen (raw/caseload/); de rij is niet geladen",
-                pl.col("case_number"),
+                redact_expr(pl.col("case_number")),
                 pl.col("region"),
             )
         ),
@@ -296,7 +297,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
         pl.format(
             "casus '{}' is in de casusregistratie geen gestart nazorg-plus-traject met Datum "
             "aanmelding in {}; de rij is wel geladen",
-            pl.col("case_number"),
+            redact_expr(pl.col("case_number")),
             pl.col("cohort_year"),
         ),
     ):
