@@ -112,12 +112,15 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             persons = _persons_to_update(con, fixed, justid, dpan)
         with stage("transform"):
             if persons is None:
-                episodes = det.build_episodes(justid.rows, dpan.rows)
+                justid_rows, dpan_rows = justid.rows, dpan.rows
             else:
-                episodes = det.build_episodes(justid.rows_of(persons), dpan.rows_of(persons))
+                justid_rows, dpan_rows = justid.rows_of(persons), dpan.rows_of(persons)
+            episodes = det.build_episodes(justid_rows, dpan_rows)
             placed, warnings = det.place_episodes(episodes)
+            # Two exports that give one episode different release dates: listed, not silent.
+            conflicts = det.release_conflicts(justid_rows, dpan_rows)
         frame = _model_frame(Detentions, placed)
-        new_warnings = _placement_warnings(warnings)
+        new_warnings = _placement_warnings(pl.concat([warnings, conflicts], how="vertical_relaxed"))
         if persons is None:
             result = validate_and_write(con, Detentions, frame, context.log)
             how = {"update": False}
@@ -173,7 +176,7 @@ def _placement_warnings_of_others(con, justid, dpan, persons: pl.Series) -> pl.D
     rebuilt person is known, so the others' warnings are exactly the rest."""
     previous = con.sql(
         "SELECT * FROM quality.row_warnings WHERE source IN ('justid', 'dpan') "
-        "AND rule = 'municipality_unknown'"
+        f"AND rule IN ('municipality_unknown', '{det.CONFLICTING_RELEASE}')"
     ).pl()
     rebuilt = pl.concat(
         [
@@ -193,7 +196,9 @@ def _placement_warnings_of_others(con, justid, dpan, persons: pl.Series) -> pl.D
 
 
 def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
-    """Episodes whose municipality could not be placed, as quality rows of their source."""
+    """Episodes whose municipality could not be placed, and rows whose release date lost
+    to another one (:func:`nazorg.sources.detentions.release_conflicts`), as quality rows
+    of their source."""
     return warnings.select(
         pl.when(pl.col("file").str.starts_with("dpan/"))
         .then(pl.lit("dpan"))
