@@ -72,7 +72,8 @@ REGION_MATCHES_MUNICIPALITY = SqlCheck(
     "staging.detentions",
     "region_matches_municipality",
     "Elke geplaatste detentieperiode ligt in de regio van haar gemeente (referentielijst).",
-    """SELECT d.episode_id, d.municipality_code, d.region, m.region AS reference_region
+    """SELECT d.episode_id, d.municipality_code, d.region, m.region AS reference_region,
+              d.source_file
        FROM staging.detentions d
        JOIN staging.municipalities m ON m.code = d.municipality_code
        WHERE d.region IS DISTINCT FROM m.region""",
@@ -262,7 +263,8 @@ LINKS_TO_KNOWN_EPISODES = SqlCheck(
     "staging.screenings",
     "links_to_known_episodes",
     "Elk gekoppeld screeningsformulier verwijst naar een bestaande detentieperiode van dezelfde persoon.",
-    """SELECT s.screening_id, s.episode_id FROM staging.screenings s
+    """SELECT s.screening_id, s.episode_id, s.source_file, s.source_row
+       FROM staging.screenings s
        LEFT JOIN staging.detentions d ON d.episode_id = s.episode_id
        WHERE s.episode_id IS NOT NULL
          AND (d.episode_id IS NULL OR d.person_key <> s.person_key

@@ -1218,6 +1218,15 @@ def apply_columns(
                 typed_values.append(result.value.alias(out_name))
                 missing, bad = result.missing, result.bad
             if column.required:
+                if FORMULA in frame.columns:
+                    # A formula without its result is named as such, not as an empty cell.
+                    formula_here = (
+                        frame.get_column(FORMULA)
+                        .str.split("\n")
+                        .list.contains(column.header)
+                        .fill_null(False)
+                    )
+                    missing = missing & ~formula_here
                 checks.append((column.header, "required", "verplicht veld is leeg", missing, None))
             if bad is not None:
                 _, _, rule, problem = typed_column(column)
@@ -1808,9 +1817,9 @@ def bound_problems(problems: pl.DataFrame, rows_read: dict[int, int] | None = No
                     pl.lit(MOSTLY_REJECTED).alias("rule"),
                     pl.format(
                         "{} van de {} gelezen rijen van dit bestand breken dezelfde regel ({}) "
-                        "in kolom '{}'. Staan de kolommen verschoven, of wijkt de kopregel af "
-                        "van de afspraak? Controleer de kopregel en de eerste rijen; deze rijen "
-                        "zijn niet geladen",
+                        "in kolom '{}'. Kolommen verschoven? Controleer de kopregel en de "
+                        "eerste rijen van het bestand (staat elke waarde onder de juiste kop?); "
+                        "deze rijen zijn niet geladen",
                         "_rows",
                         "_read",
                         "rule",
