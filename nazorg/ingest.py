@@ -660,8 +660,10 @@ def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFr
             "verwijder het of sluit het af"
         ) from None
     for row, cells in zip(rows, records, strict=True):
-        if any("\n" in c or "\r" in c for c in cells) and any(c.count(";") for c in cells):
-            # A quote that swallowed the separators of the following lines.
+        if any(("\n" in c or "\r" in c) and ";" in c for c in cells):
+            # A quote that swallowed the separators of the following lines: one cell that
+            # runs over several lines and holds separators (a cell with a line break next
+            # to another with a quoted ';' is an ordinary record).
             raise FileProblem(
                 f'{label}, regel {row}: een aanhalingsteken (") opent een cel die over '
                 "meerdere regels doorloopt en scheidingstekens bevat; controleer de "
