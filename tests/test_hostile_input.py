@@ -500,3 +500,103 @@ def test_a_failing_blocking_check_names_table_rule_and_input_row():
 
 def test_no_environment_leaks_into_these_tests():
     assert not [k for k in os.environ if k.startswith("NAZORG_")]
+
+
+# --------------------------------------------------------------------------- a whole night
+
+
+def test_a_night_of_hostile_exports_publishes_and_leaks_nothing(tmp_path):
+    """Exports of the kinds above in one raw folder: the night's KPIs are published, the
+    bad rows are rejected row by row, and no BSN, name or birth date of them reaches the
+    warehouse, Dagster's event log, the parse cache or a workbook."""
+    import shutil
+
+    import duckdb
+    from openpyxl import load_workbook
+
+    from tests.conftest import RAW
+    from tests.test_bad_input import run_logged
+
+    raw = tmp_path / "raw"
+    (raw / "justid").mkdir(parents=True)
+    shutil.copyfile(
+        RAW / "justid" / "2019" / "justid_midden-limburg_2019-Q1.csv",
+        raw / "justid" / "2019-Q1.csv",
+    )
+    secrets = {TWO_ZEROS, TWO_ZEROS.lstrip("0"), SURNAME, INITIALS, BIRTH, INVALID_BSN}
+    glued = notification(
+        9_100_001, BSN=TWO_ZEROS, Achternaam=SURNAME, Voorletters=INITIALS, Geboortedatum=BIRTH
+    )
+    lines = [";".join(str(glued.get(h) or "") for h in JUSTID_HEADER)]
+    (raw / "justid" / "kop-op-mac.csv").write_bytes(
+        (";".join(JUSTID_HEADER) + "\r" + "\r\n".join(lines) + "\r\n").encode()
+    )
+    justid_csv(
+        raw,
+        "typefouten.csv",
+        [
+            notification(9_100_002, "Einde detentie", **{"Datum ontslag": "05-01-2201"}),
+            notification(9_100_003, "Einde detentie", **{"Datum ontslag": "05-01-1989"}),
+            notification(9_100_004, BSN=INVALID_BSN, Achternaam=SURNAME),
+            notification(9_100_005, Gemeentecode=TWO_ZEROS, Gemeente=""),
+        ],
+    )
+    header = ["Opmerkingen", "Casusnummer", "BSN", "Naam", "Gemeente", "Datum aanmelding"]
+    workbook(
+        raw / "caseload" / "gooi-en-vechtstreek" / "registratie.xlsx",
+        {
+            "2013": [
+                header,
+                [
+                    "Totaal 3 keer gebeld",
+                    "GV-1",
+                    int(TWO_ZEROS),
+                    SURNAME,
+                    "Hilversum",
+                    D(2013, 1, 16),
+                ],
+                [None, "GV-2", BSN, SURNAME, "Hilversum", "16-01-2220"],
+                [],
+                ["Totaal", 2],
+            ]
+        },
+    )
+    rows = [episode_row(1, **{"Datum vertrek": "=DATE(2013,5,1)", "Naam": SURNAME}), episode_row(2)]
+    dpan_xlsx(raw, "formule.xlsx", {"Export": dpan_sheet(rows)})
+    warehouse = tmp_path / "warehouse" / "nazorg.duckdb"
+    run = run_logged(raw, warehouse)
+    assert run.result.success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM kpi.outflow").fetchall()[0][0] > 0
+        assert con.execute("SELECT count(*) FROM kpi.caseload").fetchall()[0][0] == 1
+        rules = dict(
+            con.execute("SELECT rule, count(*) FROM quality.rejected_rows GROUP BY rule").fetchall()
+        )
+        texts = con.execute(
+            "SELECT string_agg(v, chr(10)) FROM ("
+            + " UNION ALL ".join(
+                f'SELECT "{c}"::VARCHAR AS v FROM {s}.{t}'
+                for s, t, c in con.execute(
+                    "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                    "WHERE data_type = 'VARCHAR' AND database_name = current_database()"
+                ).fetchall()
+            )
+            + ")"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert rules == {
+        "date_out_of_range": 3,
+        "bsn_11_proef": 1,
+        "formula_without_value": 1,
+    }
+    workbooks = []
+    for path in sorted((tmp_path / "warehouse" / "reports").glob("*.xlsx")):
+        for sheet in load_workbook(path, read_only=True).worksheets:
+            workbooks += [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert workbooks
+    cached = cache_texts(tmp_path / "warehouse" / ".cache")
+    assert "PI Roermond" in cached  # the parse cache was there and was scanned
+    everything = "\n".join([texts, "\n".join(text for _, text in run.logs), cached, *workbooks])
+    assert [s for s in secrets if s in everything] == []
