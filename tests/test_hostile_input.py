@@ -447,16 +447,18 @@ def test_conflicting_release_dates_are_listed_and_source_file_names_the_release(
     assert "justid/2019-Q2.csv, rij 2" in warning["problem"]
 
 
-def test_the_same_notification_corrected_in_a_later_export(tmp_path):
+def test_the_same_notification_with_another_release_date_in_a_later_export(tmp_path):
     first = notification(7, "Einde detentie", **{"Datum ontslag": "01-03-2019"})
-    corrected = notification(7, "Einde detentie", **{"Datum ontslag": "02-03-2019"})
+    other = notification(7, "Einde detentie", **{"Datum ontslag": "02-03-2019"})
     justid_csv(tmp_path, "a.csv", [first])
-    justid_csv(tmp_path, "b.csv", [corrected])
+    justid_csv(tmp_path, "b.csv", [other])
     rows = justid(tmp_path).rows
     (episode,) = det.build_episodes(rows, pl.DataFrame()).rows(named=True)
-    assert (episode["release_date"], episode["source_file"]) == (D(2019, 3, 2), "justid/b.csv")
+    # one notification: the version of the export whose path sorts first counts
+    assert (episode["release_date"], episode["source_file"]) == (D(2019, 3, 1), "justid/a.csv")
     (warning,) = det.release_conflicts(rows, pl.DataFrame()).rows(named=True)
-    assert (warning["file"], warning["source_row"]) == ("justid/a.csv", 2)
+    assert (warning["file"], warning["source_row"]) == ("justid/b.csv", 2)
+    assert "justid/a.csv, rij 2" in warning["problem"]
 
 
 # --------------------------------------------------------------------------- blocking checks

@@ -186,8 +186,8 @@ def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
 
     ``notifications`` holds the loaded rows of every JustID file, with ``source_file``.
     The same ``Meldingnummer`` in overlapping exports is one notification: the version
-    of the export whose path sorts last (the newest export corrects an older one). The
-    release is the ``Einde detentie``, the latest one (by ``Datum melding``, then export)
+    of the export whose path sorts first (a later version that differs is listed by
+    :func:`release_conflicts` when its release date differs). The release is the ``Einde detentie``, the latest one (by ``Datum melding``, then export)
     when an episode has several; leave never closes an episode; an episode whose
     admission lies before the export window has only its release and is still one.
     The municipality at release is the one on the release notification, else the
@@ -195,7 +195,7 @@ def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
     (where its date comes from), else the first file of the episode. Conflicting
     release dates are listed by :func:`release_conflicts`.
     """
-    n = _keyed(notifications.filter(pl.col("notification_id").is_last_distinct()))
+    n = _keyed(notifications.filter(pl.col("notification_id").is_first_distinct()))
     ordered = n.sort([*GROUP_KEY, "notification_date", "_order"])
     is_release = pl.col("notification_kind") == "release"
     has_place = pl.col("municipality_raw").is_not_null()
@@ -454,7 +454,7 @@ def _justid_release_winners(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
     """(the release notifications that count after de-duplication, with ``_order``; the
     winning release of each episode: EPISODE_KEY, ``_win_date``, ``_win_file``,
     ``_win_row``), as :func:`justid_episodes` chooses them."""
-    kept = rows.with_row_index("_order").filter(pl.col("notification_id").is_last_distinct())
+    kept = rows.with_row_index("_order").filter(pl.col("notification_id").is_first_distinct())
     releases = kept.filter(pl.col("notification_kind") == "release").sort(
         [*EPISODE_KEY, "notification_date", "_order"]
     )
@@ -470,8 +470,8 @@ def _justid_conflicts(rows: pl.DataFrame) -> pl.DataFrame:
     if "sheet" not in rows.columns:
         rows = rows.with_columns(sheet=pl.lit(None, pl.Utf8))
     # 1. One Meldingnummer in several exports with another release date: the version
-    #    of the last export wins (justid_episodes).
-    last = rows.filter(pl.col("notification_id").is_last_distinct()).select(
+    #    of the first export wins (justid_episodes).
+    last = rows.filter(pl.col("notification_id").is_first_distinct()).select(
         "notification_id",
         pl.col("release_date").alias("_win_date"),
         pl.col("source_file").alias("_win_file"),
