@@ -602,3 +602,31 @@ def test_a_night_of_hostile_exports_publishes_and_leaks_nothing(tmp_path):
     assert "PI Roermond" in cached  # the parse cache was there and was scanned
     everything = "\n".join([texts, "\n".join(text for _, text in run.logs), cached, *workbooks])
     assert [s for s in secrets if s in everything] == []
+
+
+def test_a_table_with_late_dates_rejected_is_fingerprinted_with_the_days_bound():
+    """Such a table depends on the run's date: it is built again once the bound moved
+    (and only then; a date before 1990 stays rejected whatever the day)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        assert ingest.date_bound_fingerprint(con, ["justid"]) == ""  # a new warehouse
+        con.execute("CREATE SCHEMA quality")
+        con.execute(
+            "CREATE TABLE quality.rejected_rows (source VARCHAR, rule VARCHAR, message VARCHAR)"
+        )
+        con.execute(
+            "INSERT INTO quality.rejected_rows VALUES (?, ?, ?)",
+            ["justid", "date_out_of_range", "justid/a.csv, rij 2, kolom 'X': " + ingest.TOO_EARLY],
+        )
+        assert ingest.date_bound_fingerprint(con, ["justid"]) == ""
+        con.execute(
+            "INSERT INTO quality.rejected_rows VALUES (?, ?, ?)",
+            ["justid", "date_out_of_range", "justid/a.csv, rij 3, kolom 'X': " + ingest.TOO_LATE],
+        )
+        bound = ingest.latest_event_date().isoformat()
+        assert bound in ingest.date_bound_fingerprint(con, ["justid"])
+        assert ingest.date_bound_fingerprint(con, ["dpan"]) == ""
+    finally:
+        con.close()
