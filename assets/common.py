@@ -31,7 +31,7 @@ import pandera.polars as pa
 import polars as pl
 
 from nazorg import builds
-from nazorg.ingest import SourceResult
+from nazorg.ingest import SourceResult, bound_quality
 from nazorg.timing import stage
 from nazorg.warehouse import replace_source_rows, replace_table, table_exists
 from schemas.base import TableModel
@@ -108,9 +108,12 @@ class SqlCheck:
         metadata: dict = {"offending_rows": offending.height}
         if offending.height:
             metadata["examples"] = dg.MetadataValue.md(markdown(offending.head(MAX_FAILURE_ROWS)))
+            # Where a failing row came from an input row, the first few are named.
+            where = input_rows(offending, pl.Series(range(offending.height)))
             (log.error if self.blocking else log.warning)(
                 f"{'Blokkerende c' if self.blocking else 'C'}ontrole {self.table}.{self.name} "
                 f"faalt: {self.description} ({offending.height} rijen)"
+                + (f"; uit de invoer: {where}" if where else "")
                 + (". Er wordt niet gepubliceerd." if self.blocking else "")
             )
         return dg.AssetCheckResult(
@@ -156,6 +159,33 @@ def _failure_metadata(errors: pa.errors.SchemaErrors) -> dict:
     }
 
 
+MAX_INPUT_ROWS_NAMED = 5
+
+
+def input_rows(frame: pl.DataFrame, index: pl.Series) -> str:
+    """Where the failing rows of a table came from in the input, when the table keeps
+    that (``source_file``, and ``sheet``/``source_row`` where it has them): "file, blad
+    'x', rij n" for the first few, so that a person can find the cell; empty otherwise
+    (a KPI table: aggregates, no single input row)."""
+    if "source_file" not in frame.columns:
+        return ""
+    rows = index.drop_nulls().cast(pl.Int64, strict=False).drop_nulls().unique().sort()
+    rows = rows.filter((rows >= 0) & (rows < frame.height))
+    if rows.is_empty():
+        return ""
+    picked = frame[rows.head(MAX_INPUT_ROWS_NAMED).to_list()]
+    places = []
+    for row in picked.iter_rows(named=True):
+        place = str(row["source_file"])
+        if row.get("sheet"):
+            place += f", blad '{row['sheet']}'"
+        if row.get("source_row") is not None:
+            place += f", rij {row['source_row']}"
+        places.append(place)
+    more = rows.len() - len(places)
+    return "; ".join(places) + (f" (en nog {more} rij(en))" if more > 0 else "")
+
+
 def validate_frame(model: type[TableModel], frame: pl.DataFrame, log) -> dg.AssetCheckResult:
     """Pandera, eagerly and lazily (every failure at once), on a pseudonymised frame.
 
@@ -168,9 +198,14 @@ def validate_frame(model: type[TableModel], frame: pl.DataFrame, log) -> dg.Asse
             model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         metadata = {"rows": frame.height, **_failure_metadata(errors)}
+        where = input_rows(frame, errors.failure_cases.get_column("index"))
+        if where:
+            metadata["input_rows"] = where
         log.error(
             f"Blokkerende controle {model.table()} {SCHEMA_CHECK} faalt "
-            f"(Pandera-model {model.__name__}): {metadata['summary']}. Er wordt niet gepubliceerd."
+            f"(Pandera-model {model.__name__}): {metadata['summary']}"
+            + (f"; uit de invoer: {where}" if where else "")
+            + ". Er wordt niet gepubliceerd."
         )
         return dg.AssetCheckResult(
             asset_key=key, check_name=SCHEMA_CHECK, passed=False, metadata=metadata
@@ -440,10 +475,13 @@ def record_sources(
     warnings = pl.concat([r.warnings for r in results.values()])
     if extra_warnings is not None and extra_warnings.height:
         warnings = pl.concat([warnings, extra_warnings], how="diagonal_relaxed")
+    # At most MAX_LISTED_ROWS per file and rule (the ledger counts every row).
+    rejected, warnings = bound_quality(rejected), bound_quality(warnings)
     with stage("load"):
-        replace_source_rows(con, FileLedger, sources, ledger)
-        replace_source_rows(con, RejectedRows, sources, rejected)
-        replace_source_rows(con, RowWarnings, sources, warnings)
+        labels = ledger.get_column("file").to_list()
+        replace_source_rows(con, FileLedger, sources, ledger, labels)
+        replace_source_rows(con, RejectedRows, sources, rejected, labels)
+        replace_source_rows(con, RowWarnings, sources, warnings, labels)
     for name, result in results.items():
         for level, line in result.log_records(name):
             (log.warning if level == "warning" else log.info)(line)

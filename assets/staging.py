@@ -18,7 +18,7 @@ from assets.common import (
     validate_update,
 )
 from nazorg import builds
-from nazorg.ingest import QUALITY_SCHEMA, ingest_source, region_slug
+from nazorg.ingest import QUALITY_SCHEMA, date_bound_fingerprint, ingest_source, region_slug
 from nazorg.municipalities import load_reference
 from nazorg.sources import cases as cases_source
 from nazorg.sources import cohort as cohort_source
@@ -72,7 +72,8 @@ REGION_MATCHES_MUNICIPALITY = SqlCheck(
     "staging.detentions",
     "region_matches_municipality",
     "Elke geplaatste detentieperiode ligt in de regio van haar gemeente (referentielijst).",
-    """SELECT d.episode_id, d.municipality_code, d.region, m.region AS reference_region
+    """SELECT d.episode_id, d.municipality_code, d.region, m.region AS reference_region,
+              d.source_file
        FROM staging.detentions d
        JOIN staging.municipalities m ON m.code = d.municipality_code
        WHERE d.region IS DISTINCT FROM m.region""",
@@ -97,24 +98,30 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
         files = nazorg.files_fingerprint([det.JUSTID.folder, det.DPAN.folder])
-        inputs = step.inputs(["staging.municipalities"], files)
+        # A row rejected for a date past the bound may load once the bound has moved:
+        # then the whole table is built again, not updated for the new exports only.
+        dated = date_bound_fingerprint(con, ["justid", "dpan"])
+        inputs = step.inputs(["staging.municipalities"], files + dated)
         if previous := step.previous(Detentions, inputs):
             context.log.info("justid, dpan: exports ongewijzigd; staging.detentions blijft staan")
             yield from step.kept_table(Detentions, previous, [REGION_MATCHES_MUNICIPALITY])
             return
-        fixed = step.inputs(["staging.municipalities"])
+        fixed = step.inputs(["staging.municipalities"], dated)
         justid = _ingest(nazorg, det.JUSTID, det.parse_justid, key)
         dpan = _ingest(nazorg, det.DPAN, det.parse_dpan, key)
         with stage("transform"):
             persons = _persons_to_update(con, fixed, justid, dpan)
         with stage("transform"):
             if persons is None:
-                episodes = det.build_episodes(justid.rows, dpan.rows)
+                justid_rows, dpan_rows = justid.rows, dpan.rows
             else:
-                episodes = det.build_episodes(justid.rows_of(persons), dpan.rows_of(persons))
+                justid_rows, dpan_rows = justid.rows_of(persons), dpan.rows_of(persons)
+            episodes = det.build_episodes(justid_rows, dpan_rows)
             placed, warnings = det.place_episodes(episodes)
+            # Two exports that give one episode different release dates: listed, not silent.
+            conflicts = det.release_conflicts(justid_rows, dpan_rows)
         frame = _model_frame(Detentions, placed)
-        new_warnings = _placement_warnings(warnings)
+        new_warnings = _placement_warnings(pl.concat([warnings, conflicts], how="vertical_relaxed"))
         if persons is None:
             result = validate_and_write(con, Detentions, frame, context.log)
             how = {"update": False}
@@ -170,7 +177,7 @@ def _placement_warnings_of_others(con, justid, dpan, persons: pl.Series) -> pl.D
     rebuilt person is known, so the others' warnings are exactly the rest."""
     previous = con.sql(
         "SELECT * FROM quality.row_warnings WHERE source IN ('justid', 'dpan') "
-        "AND rule = 'municipality_unknown'"
+        f"AND rule IN ('municipality_unknown', '{det.CONFLICTING_RELEASE}')"
     ).pl()
     rebuilt = pl.concat(
         [
@@ -190,7 +197,9 @@ def _placement_warnings_of_others(con, justid, dpan, persons: pl.Series) -> pl.D
 
 
 def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
-    """Episodes whose municipality could not be placed, as quality rows of their source."""
+    """Episodes whose municipality could not be placed, and rows whose release date lost
+    to another one (:func:`nazorg.sources.detentions.release_conflicts`), as quality rows
+    of their source."""
     return warnings.select(
         pl.when(pl.col("file").str.starts_with("dpan/"))
         .then(pl.lit("dpan"))
@@ -225,7 +234,8 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         step = Step(context, con, key)
         inputs = step.inputs(
             ["staging.municipalities"],
-            nazorg.files_fingerprint([cases_source.CASES.folder]),
+            nazorg.files_fingerprint([cases_source.CASES.folder])
+            + date_bound_fingerprint(con, ["caseload"]),
         )
         if previous := step.previous(Cases, inputs):
             context.log.info("caseload: registraties ongewijzigd; staging.cases blijft staan")
@@ -253,7 +263,8 @@ LINKS_TO_KNOWN_EPISODES = SqlCheck(
     "staging.screenings",
     "links_to_known_episodes",
     "Elk gekoppeld screeningsformulier verwijst naar een bestaande detentieperiode van dezelfde persoon.",
-    """SELECT s.screening_id, s.episode_id FROM staging.screenings s
+    """SELECT s.screening_id, s.episode_id, s.source_file, s.source_row
+       FROM staging.screenings s
        LEFT JOIN staging.detentions d ON d.episode_id = s.episode_id
        WHERE s.episode_id IS NOT NULL
          AND (d.episode_id IS NULL OR d.person_key <> s.person_key
@@ -280,6 +291,7 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
         step = Step(context, con, key)
         files = nazorg.files_fingerprint([screening_source.SCREENING.folder])
+        files += date_bound_fingerprint(con, ["screening"])
         inputs = step.inputs(["staging.detentions"], files)
         if previous := step.previous(Screenings, inputs):
             context.log.info("screening: formulieren en detenties ongewijzigd")

@@ -22,11 +22,11 @@ HASH_BATCH = 20_000
 
 
 def normalise_bsn(expr: pl.Expr) -> pl.Expr:
-    """Trim, drop a trailing ``.0`` (a number cell read as text) and left-pad 8 digits.
+    """Trim, drop a trailing ``.0`` (a number cell read as text) and left-pad to 9 digits.
 
-    Excel drops the leading zero of a BSN stored as a number: 8 digits means a lost
-    leading zero. Anything that is not 8 or 9 digits is returned unchanged so that the
-    11-proef rejects it.
+    Excel drops the leading zeros of a BSN stored as a number: fewer than 9 digits means
+    lost leading zeros (sources.md). Anything that is not 1 to 9 digits is returned
+    unchanged so that the 11-proef rejects it.
     """
     return expr.cast(pl.Utf8).map_batches(_normalise, return_dtype=pl.Utf8)
 
@@ -42,8 +42,11 @@ def passes_elfproef(expr: pl.Expr) -> pl.Expr:
 
 def _normalise(values: pl.Series) -> pl.Series:
     s = values.str.strip_chars().str.replace(r"\.0+$", "")
+    # A number cell drops every leading zero (001000500 becomes 1000500), not just one.
+    # Padding cannot let a wrong number through: a leading zero adds nothing to the
+    # 11-proef, and 000000000 is refused by it.
     return pl.select(
-        pl.when(s.str.contains(r"^\d{8}$")).then(pl.lit("0") + s).otherwise(s)
+        pl.when(s.str.contains(r"^\d{1,8}$")).then(s.str.zfill(9)).otherwise(s)
     ).to_series()
 
 

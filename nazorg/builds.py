@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -36,7 +37,9 @@ import polars as pl
 
 from nazorg.ingest import (
     READ_THREADS,
+    below_link,
     discover,
+    link_problem,
     load_known_hashes,
     save_known_hashes,
     sha256_of,
@@ -101,7 +104,7 @@ def files_fingerprint(
         files, ignored = discover(raw_dir / folder)
         # hashlib releases the GIL: a few threads hash a few files at once.
         with stage("fingerprints"), ThreadPoolExecutor(READ_THREADS) as pool:
-            signatures = list(pool.map(_signature, files))
+            signatures = list(pool.map(lambda p: _signature(p, raw_dir), files))
         for path, signature in [
             *zip(files, signatures, strict=True),
             *((p, "ignored") for p in ignored),
@@ -113,7 +116,10 @@ def files_fingerprint(
     return digest.hexdigest()
 
 
-def _signature(path: Path) -> str:
+def _signature(path: Path, raw_dir: Path) -> str:
+    # A link that the run refuses (see link_problem) is never read, not even for a hash.
+    if (path.is_symlink() or below_link(path, raw_dir)) and link_problem(path, raw_dir):
+        return f"refused link to {os.readlink(path) if path.is_symlink() else 'a linked folder'}"
     try:
         return sha256_of(path)
     except OSError as exc:  # unreadable now: a failed file, and a change later

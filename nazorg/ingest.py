@@ -26,7 +26,9 @@ caller records as ``failed``.
 
 from __future__ import annotations
 
+import contextvars
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -34,6 +36,7 @@ import os
 import re
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +49,7 @@ import polars as pl
 
 from nazorg.bsn import normalise_bsn, passes_elfproef, pseudonymise
 from nazorg.dates import parse_date
+from nazorg.redaction import redact, redact_expr, redact_header_names
 from nazorg.timing import stage
 
 # Columns that must never be read into a frame (privacy), in any source.
@@ -85,6 +89,13 @@ class Column:
     maximum: float | None = None
     # Identity fields (BSN, birth date): a message never repeats their value.
     sensitive: bool = False
+    # A date of an event (sources.md: notification, admission, release, departure,
+    # registration, form, trajectory start and end): before 1990 or more than
+    # FUTURE_DAYS after the run's date it is a typing error and rejects the row.
+    event: bool = False
+    # Text kept exactly as typed: the export's own numbers (Meldingnummer, DPAN-nr,
+    # Casusnummer) that tell rows apart. Every other text column is redacted.
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,13 +233,48 @@ def is_input_file(path: Path) -> bool:
 
 
 def discover(source_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Every ``*.csv``/``*.xlsx`` below the folder at any depth, sorted; and the rest."""
+    """Every ``*.csv``/``*.xlsx`` below the folder at any depth, sorted; and the rest.
+
+    A link to a file is listed like a file, a broken one too (:func:`link_problem` says
+    what is wrong with it, so that it is never skipped without a word). A link to a
+    folder is not followed (it is listed with the rest, see :func:`ignored_reason`).
+    """
     if not source_dir.is_dir():
         return [], []
-    files = sorted(p for p in source_dir.rglob("*") if p.is_file())
+    entries = sorted(source_dir.rglob("*"))
+    files = [p for p in entries if p.is_file() or (p.is_symlink() and not p.exists())]
     wanted = [p for p in files if is_input_file(p)]
     ignored = [p for p in files if not is_input_file(p)]
-    return wanted, ignored
+    ignored += [p for p in entries if p.is_symlink() and p.is_dir()]
+    return wanted, sorted(ignored)
+
+
+def ignored_reason(path: Path) -> str:
+    if path.is_symlink() and path.is_dir():
+        return "(koppeling naar een map; niet gevolgd)"
+    if path.name.startswith("~$"):
+        return "(Excel-vergrendelbestand)"
+    return "(geen .csv of .xlsx)"
+
+
+def link_problem(path: Path, raw_dir: Path) -> str | None:
+    """Why a file in raw/ is not read although its name says export: a link whose target
+    does not exist, or lies outside the raw folder (the run reads what was put in raw/,
+    never a file elsewhere that a link happens to point at). None for an ordinary file
+    and for a link that stays inside the raw folder."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop of links
+        return (
+            "is een koppeling (snelkoppeling) naar een bestand dat niet bestaat; niet gelezen. "
+            "Zet het bestand zelf in de map of herstel de koppeling"
+        )
+    if not target.is_relative_to(raw_dir.resolve()):
+        return (
+            "is een koppeling naar een bestand buiten de invoermap; niet gelezen (de pipeline "
+            "leest alleen wat in de invoermap staat). Zet het bestand zelf in de map"
+        )
+    return None
 
 
 def normalise_header(text: object) -> str:
@@ -283,7 +329,8 @@ def _map_header(
     missing = [c.header for c in spec.columns if c.required and c.field not in positions.values()]
     if missing:
         raise FileProblem(f"{where}: verplichte kolom(men) ontbreken: {', '.join(missing)}")
-    return positions, extra
+    # Header names come out of the file: listed only as redact_header_names allows.
+    return positions, redact_header_names(extra)
 
 
 # A line with nothing but separators and spaces, inside the text.
@@ -302,8 +349,63 @@ def _without_trailing_blank_lines(text: str) -> str:
             return body
 
 
+def normalise_line_ends(text: str) -> str:
+    """Every line ending as ``\\n``: ``\\r\\n``, ``\\n`` and a lone ``\\r`` all end a line,
+    in any mix within one file (a header edited on another system ends in a lone
+    ``\\r`` while the data lines end in ``\\r\\n``: read as one line, the first data row
+    would be glued to the header). Each ending stays one line, so line numbers hold."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_total_line(line: str | bytes) -> bool:
+    """A CSV line whose first cell starts with Totaal."""
+    if isinstance(line, bytes):
+        return line.lstrip(b' \t"').lower().startswith(b"totaal")
+    return line.lstrip(' \t"').lower().startswith("totaal")
+
+
+def _trailing_total_count(body: str | bytes) -> int:
+    """How many lines at the end of ``body`` (a header and its data lines, without
+    blank lines at the end) are totals rows: lines whose first cell starts with Totaal,
+    with nothing but blank lines or other such lines below them. A Totaal text anywhere
+    else (a remark column placed first) is data (sources.md)."""
+    newline = b"\n" if isinstance(body, bytes) else "\n"
+    count, end = 0, len(body)
+    while end > 0:
+        start = body.rfind(newline, 0, end) + 1
+        if start == 0:
+            return count  # the header line
+        line = body[start:end]
+        if line.strip(b" ;\t\r" if isinstance(line, bytes) else " ;\t\r"):
+            if not _is_total_line(line):
+                return count
+            count += 1
+        end = start - 1
+    return count
+
+
+def _trailing_totals(body: str) -> set[int]:
+    """Line numbers (1-based) of the totals lines at the end of ``body``."""
+    found: set[int] = set()
+    line_no = body.count("\n") + 1
+    end = len(body)
+    while end > 0:
+        start = body.rfind("\n", 0, end) + 1
+        if start == 0:
+            break
+        line = body[start:end]
+        if line.strip(" ;\t\r"):
+            if not _is_total_line(line):
+                break
+            found.add(line_no)
+        end, line_no = start - 1, line_no - 1
+    return found
+
+
 def read_csv(path: Path, spec: SourceSpec, label: str) -> RawTable:
-    text = decode_text(path.read_bytes())
+    text = normalise_line_ends(decode_text(path.read_bytes()))
     body = _without_trailing_blank_lines(text)
     first_end = body.find("\n")
     header_text = (body if first_end < 0 else body[:first_end]).rstrip("\r")
@@ -326,19 +428,26 @@ def read_csv(path: Path, spec: SourceSpec, label: str) -> RawTable:
         frame = frame.select([pl.col(f"c{i}") for i in positions])
     else:
         rows = range(2, n_data + 2)
-    return _csv_table(frame, pl.Series(rows, dtype=pl.Int64), positions, extra)
+    rows = pl.Series(rows, dtype=pl.Int64)
+    totals = _trailing_totals(body)
+    candidate = rows.is_in(list(totals)) if totals else None
+    return _csv_table(frame, rows, positions, extra, total_candidate=candidate, spec=spec)
 
 
 _BLANK_LINE_BYTES = re.compile(rb"\n[ ;\t]*\r?(?=\n)")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _plain_csv(data: bytes) -> tuple[bytes, memoryview, int] | None:
-    """(header line, data lines, number of data lines) of an export that Polars can
+def _plain_csv(data: bytes) -> tuple[bytes, memoryview, int, int] | None:
+    """(header line, data lines, number of data lines, number of totals lines at the
+    end) of an export that Polars can
     parse together with others of the same header: UTF-8, no quote character (so every
     line is one record), no blank line inside. None for any other file, which is read
     on its own by :func:`read_csv`."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b'"' in data:
         return None
+    if b"\r" in data and _LONE_CR.search(data):
+        return None  # a lone \r ends a line too; read_csv normalises the line endings
     data = data.removeprefix(b"\xef\xbb\xbf")
     if not data.isascii():
         try:
@@ -355,7 +464,7 @@ def _plain_csv(data: bytes) -> tuple[bytes, memoryview, int] | None:
     if end < 0 or not body[:end].strip(b" ;\t\r") or _has_blank_line(body):
         return None
     lines = memoryview(body)[end + 1 :]
-    return body[:end], lines, body.count(b"\n", end + 1) + 1
+    return body[:end], lines, body.count(b"\n", end + 1) + 1, _trailing_total_count(body)
 
 
 def _has_blank_line(body: bytes) -> bool:
@@ -371,7 +480,7 @@ def read_csvs(items: list[tuple[Path, str]], spec: SourceSpec) -> list[RawTable 
     (another encoding, quotes, blank lines, an unreadable header) are read one by one.
     """
     results: list[RawTable | FileProblem | None] = [None] * len(items)
-    groups: dict[bytes, list[tuple[int, memoryview, int]]] = {}
+    groups: dict[bytes, list[tuple[int, memoryview, int, int]]] = {}
     for i, (path, label) in enumerate(items):
         try:
             plain = _plain_csv(path.read_bytes()) if path.stat().st_size else None
@@ -380,8 +489,8 @@ def read_csvs(items: list[tuple[Path, str]], spec: SourceSpec) -> list[RawTable 
         if plain is None:
             results[i] = _read_or_problem(path, spec, label)
         else:
-            header, lines, n = plain
-            groups.setdefault(header, []).append((i, lines, n))
+            header, lines, n, totals = plain
+            groups.setdefault(header, []).append((i, lines, n, totals))
     for header, members in groups.items():
         for i, table in _read_group(header, members, items, spec).items():
             results[i] = table
@@ -389,7 +498,7 @@ def read_csvs(items: list[tuple[Path, str]], spec: SourceSpec) -> list[RawTable 
 
 
 def _read_group(
-    header: bytes, members: list[tuple[int, memoryview, int]], items, spec: SourceSpec
+    header: bytes, members: list[tuple[int, memoryview, int, int]], items, spec: SourceSpec
 ) -> dict[int, RawTable | FileProblem]:
     header_text = header.decode("utf-8").rstrip("\r")
     cells = csv_split(header_text)
@@ -398,9 +507,9 @@ def _read_group(
         positions, extra = _map_header(cells, spec, "")
     except FileProblem:
         # The message names the file: read each one alone to get it.
-        return {i: _read_or_problem(items[i][0], spec, items[i][1]) for i, _, _ in members}
+        return {i: _read_or_problem(items[i][0], spec, items[i][1]) for i, *_ in members}
     columns = [f"c{i}" for i in range(len(cells))]
-    buffer = b"\n".join([header, *(lines for _, lines, _ in members)]) + b"\n"
+    buffer = b"\n".join([header, *(lines for _, lines, _, _ in members)]) + b"\n"
     try:
         frame = pl.read_csv(
             buffer,
@@ -414,27 +523,39 @@ def _read_group(
         )
     except pl.exceptions.PolarsError:
         frame = None
-    if frame is None or frame.height != sum(n for _, _, n in members):
-        return {i: _read_or_problem(items[i][0], spec, items[i][1]) for i, _, _ in members}
+    if frame is None or frame.height != sum(n for _, _, n, _ in members):
+        return {i: _read_or_problem(items[i][0], spec, items[i][1]) for i, *_ in members}
     # Row numbers and the Totaal filter on the whole group, then one slice per file.
-    counts = np.array([n for _, _, n in members])
+    counts = np.array([n for _, _, n, _ in members])
     member = np.repeat(np.arange(len(members)), counts)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rows = np.arange(counts.sum()) - starts[member] + 2
+    index = np.arange(counts.sum()) - starts[member]
+    rows = index + 2
+    # The last lines of a file that start with Totaal are its totals rows.
+    totals = np.array([t for *_, t in members])
+    candidate = index >= (counts - totals)[member]
     frame = frame.with_columns(
         _member=pl.Series(member, dtype=pl.UInt32), source_row=pl.Series(rows, dtype=pl.Int64)
     )
-    table = _csv_table(frame, frame.get_column("source_row"), positions, extra, keep=["_member"])
+    table = _csv_table(
+        frame,
+        frame.get_column("source_row"),
+        positions,
+        extra,
+        keep=["_member"],
+        total_candidate=pl.Series(candidate, dtype=pl.Boolean) if totals.any() else None,
+        spec=spec,
+    )
     kept = np.bincount(table.frame.get_column("_member").to_numpy(), minlength=len(members))
     offset = 0
-    for (i, _, _), n in zip(members, kept, strict=True):
+    for (i, *_), n in zip(members, kept, strict=True):
         out[i] = RawTable(table.frame.slice(offset, int(n)).drop("_member"), extra)
         offset += int(n)
     return out
 
 
 def _read_csv_by_line(text: str, spec: SourceSpec, label: str) -> RawTable:
-    lines = text.splitlines()
+    lines = text.split("\n")
     numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip(" ;\t")]
     if not numbered:
         raise FileProblem(f"{label}: het bestand is leeg")
@@ -451,7 +572,10 @@ def _read_csv_by_line(text: str, spec: SourceSpec, label: str) -> RawTable:
         frame = frame.select([pl.col(f"c{i}") for i in positions])
     else:
         rows = [n for n, _ in numbered[1:]]
-    return _csv_table(frame, pl.Series(rows, dtype=pl.Int64), positions, extra)
+    rows = pl.Series(rows, dtype=pl.Int64)
+    totals = _trailing_totals("\n".join(lines))
+    candidate = rows.is_in(list(totals)) if totals else None
+    return _csv_table(frame, rows, positions, extra, total_candidate=candidate, spec=spec)
 
 
 def _csv_table(
@@ -460,19 +584,38 @@ def _csv_table(
     positions: dict[int, str],
     extra: list[str],
     keep: list[str] = (),
+    total_candidate: pl.Series | None = None,
+    spec: SourceSpec | None = None,
 ) -> RawTable:
     frame = frame.with_columns(source_row=rows)
-    # A totals row ("Totaal", as in the workbooks) is not data: its first cell says so.
-    first = f"c{min(positions)}" if positions else None
-    if first is not None and min(positions) == 0:
-        is_total = (
-            pl.col(first).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
-        )
-        frame = frame.filter(~is_total.fill_null(False))
+    if total_candidate is not None:
+        # Totals rows at the end (sources.md) are not data.
+        names = {f"c{i}": field_name for i, field_name in positions.items()}
+        frame = frame.filter(~_totals_row(total_candidate, names, spec))
     selected = frame.select(
         [pl.col(f"c{i}").alias(name) for i, name in positions.items()] + ["source_row", *keep]
     ).with_columns(sheet=pl.lit(None, pl.Utf8))
     return RawTable(selected.select(pl.exclude(keep), *keep), extra)
+
+
+def _totals_row(
+    candidate: pl.Series | pl.Expr, names: dict[str, str], spec: SourceSpec | None
+) -> pl.Expr:
+    """A totals row: a candidate (first cell Totaal, nothing but empty rows or other
+    totals rows below it) without a BSN. A totals row never holds one (a count in the
+    BSN column is never six digits long); a row that does
+    is a data row whose remark in the first column happens to start with Totaal: it is
+    kept (and typed like any row), never lost."""
+    identity = {c.field for c in spec.columns if c.kind == "bsn"} if spec else set()
+    # A number of six or more digits: a count in a totals row is never that large.
+    cells = [
+        pl.col(column).cast(pl.Utf8).str.contains(r"\d{6}").fill_null(False)
+        for column, field_name in names.items()
+        if field_name in identity
+    ]
+    has_identity = pl.any_horizontal(cells) if cells else pl.lit(False)
+    candidate = pl.lit(candidate) if isinstance(candidate, pl.Series) else candidate
+    return (candidate & ~has_identity).fill_null(False)
 
 
 def _polars_csv(body: str, columns: list[str], positions: dict[int, str]) -> pl.DataFrame | None:
@@ -518,8 +661,10 @@ def _csv_by_record(text: str, columns: list[str], label: str) -> tuple[pl.DataFr
             "verwijder het of sluit het af"
         ) from None
     for row, cells in zip(rows, records, strict=True):
-        if any("\n" in c or "\r" in c for c in cells) and any(c.count(";") for c in cells):
-            # A quote that swallowed the separators of the following lines.
+        if any(("\n" in c or "\r" in c) and ";" in c for c in cells):
+            # A quote that swallowed the separators of the following lines: one cell that
+            # runs over several lines and holds separators (a cell with a line break next
+            # to another with a quoted ';' is an ordinary record).
             raise FileProblem(
                 f'{label}, regel {row}: een aanhalingsteken (") opent een cel die over '
                 "meerdere regels doorloopt en scheidingstekens bevat; controleer de "
@@ -613,26 +758,154 @@ def _not_a_workbook(label: str, exc: Exception) -> FileProblem:
     )
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# What follows a formula element when the cell stores no result: the end of the cell,
+# or an empty value.
+_NO_VALUE_AFTER = re.compile(
+    rb"\s*(?:</(?:\w+:)?c>|<(?:\w+:)?v\b[^>]*/>|<(?:\w+:)?v\b[^>]*>\s*</(?:\w+:)?v>)"
+)
+
+
+_CELL_PREFIX = re.compile(rb"<(\w+:)?c[\s>]")
+_SCAN_CHUNK = 1 << 16
+
+
+def _has_formula(archive: zipfile.ZipFile, member: str) -> bool:
+    """Whether a sheet holds any formula element, read in small pieces: each piece is
+    searched while it is still in the processor's cache (a quarter less time than
+    decompressing the sheet whole and searching it after), and nothing is kept."""
+    with archive.open(member) as xml:
+        head = xml.read(_SCAN_CHUNK)
+        sheet_data = head.find(b"sheetData")
+        first_cell = _CELL_PREFIX.search(head, max(sheet_data, 0))
+        prefix = (first_cell.group(1) or b"") if first_cell else b""
+        needle = b"<" + prefix + b"f"
+        chunk, tail = head, b""
+        while chunk:
+            if needle in tail + chunk[: len(needle)] or needle in chunk:
+                return True
+            tail = chunk[-len(needle) :]
+            chunk = xml.read(_SCAN_CHUNK)
+    return False
+
+
+def _has_formula_without_value(data: bytes) -> bool:
+    """Whether a sheet's XML has a formula cell without a stored result.
+
+    Looked for with ``bytes.find`` (memchr speed) rather than one regular expression over
+    the sheet: a regular expression that starts with ``<`` is tried at every tag, seconds
+    for a sheet of a hundred thousand rows. Most exports have no formula at all.
+    """
+    sheet_data = data.find(b"sheetData")
+    first_cell = _CELL_PREFIX.search(data, max(sheet_data, 0), max(sheet_data, 0) + 4096)
+    prefix = (first_cell.group(1) or b"") if first_cell else b""
+    opening, closing = b"<" + prefix + b"f", b"</" + prefix + b"f>"
+    at = data.find(opening)
+    while at >= 0:
+        after = at + len(opening)
+        if data[after : after + 1] in (b">", b" ", b"/", b"\t", b"\r", b"\n"):
+            tag_end = data.find(b">", after)
+            if tag_end < 0:
+                return False
+            if data[tag_end - 1 : tag_end] == b"/":
+                end = tag_end + 1  # <f t="shared" si="0"/>: the formula of a shared range
+            else:
+                close = data.find(closing, tag_end)
+                if close < 0:
+                    return False
+                end = close + len(closing)
+            if _NO_VALUE_AFTER.match(data, end):
+                return True
+            at = data.find(opening, end)
+        else:
+            at = data.find(opening, after)  # another tag that starts with f (<formula>)
+    return False
+
+
+_CELL_COLUMN = re.compile(rb"""\br\s*=\s*["']([A-Z]+)(\d+)["']""")
+_STRING_RESULT = re.compile(rb"""\bt\s*=\s*["']str["']""")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _formula_gaps(path: Path) -> dict[str, tuple[int, list[tuple[int, int]]]]:
+    """Per sheet with formula cells that have no stored value: (the first used column,
+    [(row, column)] of those cells), both 1-based.
+
+    A tool that writes formulas without calculating them (openpyxl, many exporters)
+    stores no result: calamine reads such a cell as empty, and a ``Datum vertrek``
+    computed by a formula would silently disappear with its release. A formula whose
+    result is an empty text (``t="str"`` with an empty value) is an empty cell. calamine
+    starts a sheet at its first used column, so that column is returned too.
+    """
+    gaps: dict[str, tuple[int, list[tuple[int, int]]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        for sheet in book.iter(f"{{{_SHEET_NS}}}sheet"):
+            target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                if not _has_formula(archive, member):
+                    continue  # the usual export: no formula at all
+                data = archive.read(member)
+            except (KeyError, zipfile.BadZipFile, EOFError, zlib.error):
+                continue  # calamine decides whether it is readable
+            if not _has_formula_without_value(data):
+                continue  # the usual workbook: no formula, or every formula has its result
+            first_column, missing = None, []
+            for match in _CELL.finditer(data):
+                content = match.group(2) or b""
+                ref = _CELL_COLUMN.search(match.group(1))
+                if ref is None:
+                    continue
+                column = _column_number(ref.group(1))
+                if _cell_has_value(content):
+                    first_column = column if first_column is None else min(first_column, column)
+                elif _FORMULA.search(content) and not _STRING_RESULT.search(match.group(1)):
+                    missing.append((int(ref.group(2)), column))
+            if missing:
+                gaps[sheet.get("name")] = (first_column or 1, missing)
+    return gaps
+
+
 def read_excel(path: Path, spec: SourceSpec, label: str) -> RawTable:
     try:
         reader = fastexcel.read_excel(str(path))
         offsets = _first_used_rows(path)
+        gaps = _formula_gaps(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure means: not a workbook
         raise _not_a_workbook(label, exc) from exc
     try:
-        return _read_sheets(reader, offsets, spec, label)
+        return _read_sheets(reader, offsets, spec, label, gaps)
     except FileProblem:
         raise
     except Exception as exc:  # noqa: BLE001 - a sheet that cannot be read: same thing
         raise _not_a_workbook(label, exc) from exc
 
 
+#: The declared columns (their headers) of a row whose cell there is a formula without a
+#: stored value, one per line; NULL for every other row. See :func:`apply_columns`.
+FORMULA = "_formula"
+
+
 def _read_sheets(
-    reader: fastexcel.ExcelReader, offsets: dict[str, int], spec: SourceSpec, label: str
+    reader: fastexcel.ExcelReader,
+    offsets: dict[str, int],
+    spec: SourceSpec,
+    label: str,
+    gaps: dict[str, tuple[int, list[tuple[int, int]]]] | None = None,
 ) -> RawTable:
     sheets = [spec.sheet] if spec.sheet else reader.sheet_names
     if spec.sheet and spec.sheet not in reader.sheet_names:
         raise FileProblem(f"{label}: tabblad '{spec.sheet}' ontbreekt")
+    headers = {c.field: c.header for c in spec.columns}
     frames: list[pl.DataFrame] = []
     extra: list[str] = []
     skipped: list[str] = []
@@ -643,7 +916,7 @@ def _read_sheets(
             sheet, header_row=None, dtypes="string", whitespace_as_null=True
         ).to_polars()
         if grid.height == 0:
-            skipped.append(sheet)
+            skipped.append(redact(sheet))
             continue
         # Only the top of the sheet can hold the header: converting a 100k-row sheet to
         # Python tuples to look at its first rows would cost seconds.
@@ -657,9 +930,11 @@ def _read_sheets(
                 header_at = i
                 break
         if header_at is None:
-            skipped.append(sheet)
+            skipped.append(redact(sheet))
             continue
-        where = f"{label}, blad '{sheet}'"
+        # A sheet name comes out of the file too: it is redacted wherever it goes.
+        sheet_name = redact(sheet)
+        where = f"{label}, blad '{sheet_name}'"
         try:
             positions, sheet_extra = _map_header(list(rows[header_at]), spec, where)
         except FileProblem as problem:
@@ -668,27 +943,35 @@ def _read_sheets(
         extra.extend(e for e in sheet_extra if e not in extra)
         first_row = offsets.get(sheet, 1)
         value_cols = grid.columns
-        first_col = value_cols[min(positions)] if positions else value_cols[0]
-        # Empty cells (and cells of only spaces) are NULL here: a row of NULLs is empty.
-        non_empty = pl.any_horizontal([pl.col(c).is_not_null() for c in value_cols])
-        is_total = (
-            pl.col(value_cols[0])
-            .str.strip_chars_start()
-            .str.to_lowercase()
-            .str.starts_with("totaal")
-            | pl.col(first_col).str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
-        ).fill_null(False)
-        body = (
-            grid.slice(header_at + 1)
-            .with_columns(
-                source_row=pl.int_range(pl.len(), dtype=pl.Int64) + (header_at + 1 + first_row)
-            )
-            .filter(non_empty & ~is_total)
+        body = grid.slice(header_at + 1).with_columns(
+            source_row=pl.int_range(pl.len(), dtype=pl.Int64) + (header_at + 1 + first_row)
         )
+        formula = _formula_column(gaps.get(sheet) if gaps else None, positions, headers)
+        if formula is not None:
+            body = body.join(formula, on="source_row", how="left", maintain_order="left")
+        else:
+            body = body.with_columns(pl.lit(None, pl.Utf8).alias(FORMULA))
+        # Empty cells (and cells of only spaces) are NULL here: a row of NULLs is empty
+        # (a formula without a stored value is not: its row is rejected, never dropped).
+        non_empty = pl.any_horizontal(
+            [pl.col(c).is_not_null() for c in value_cols] + [pl.col(FORMULA).is_not_null()]
+        )
+        # A totals row: its first cell starts with Totaal and nothing but empty rows or
+        # other totals rows lie below it. A Totaal text above a data row is data.
+        first_cell = pl.coalesce([pl.col(c) for c in value_cols])
+        starts_total = (
+            first_cell.str.strip_chars_start().str.to_lowercase().str.starts_with("totaal")
+        ).fill_null(False)
+        data_at_or_below = (non_empty & ~starts_total).cast(
+            pl.UInt32
+        ).reverse().cum_sum().reverse() > 0
+        candidate = starts_total & ~data_at_or_below
+        names = {value_cols[i]: field_name for i, field_name in positions.items()}
+        body = body.filter(non_empty & ~_totals_row(candidate, names, spec))
         frames.append(
             body.select(
                 [pl.col(value_cols[i]).alias(name) for i, name in positions.items()]
-                + [pl.col("source_row"), pl.lit(sheet).alias("sheet")]
+                + [pl.col("source_row"), pl.lit(sheet_name).alias("sheet"), pl.col(FORMULA)]
             )
         )
     if not frames:
@@ -699,6 +982,31 @@ def _read_sheets(
             f"{', '.join(spec.required_headers)})"
         )
     return RawTable(pl.concat(frames, how="diagonal"), extra, skipped)
+
+
+def _formula_column(
+    gaps: tuple[int, list[tuple[int, int]]] | None,
+    positions: dict[int, str],
+    headers: dict[str, str],
+) -> pl.DataFrame | None:
+    """``source_row`` → the headers of the declared columns in that row whose cell is a
+    formula without a stored value (see :func:`_formula_gaps`); None when there are none."""
+    if not gaps:
+        return None
+    first_column, cells = gaps
+    found: dict[int, list[str]] = {}
+    for row, column in cells:
+        field_name = positions.get(column - first_column)
+        if field_name is not None:
+            found.setdefault(row, []).append(headers[field_name])
+    if not found:
+        return None
+    return pl.DataFrame(
+        {
+            "source_row": pl.Series(list(found), dtype=pl.Int64),
+            FORMULA: pl.Series(["\n".join(h) for h in found.values()], dtype=pl.Utf8),
+        }
+    )
 
 
 def read_file(path: Path, spec: SourceSpec, label: str) -> RawTable:
@@ -800,6 +1108,36 @@ def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
             "BSN voldoet niet aan de 11-proef",
         )
     return raw, None, "", ""
+
+
+EARLIEST_EVENT = dt.date(1990, 1, 1)
+FUTURE_DAYS = 31
+DATE_OUT_OF_RANGE = "date_out_of_range"
+TOO_EARLY = "datum ligt vóór 1 januari 1990: een typefout in het jaar? De rij is niet geladen"
+LATE_MARK = "na de dag van de run"
+TOO_LATE = (
+    f"datum ligt meer dan {FUTURE_DAYS} dagen {LATE_MARK}: een typefout in het jaar? "
+    "De rij is niet geladen"
+)
+FORMULA_WITHOUT_VALUE = "formula_without_value"
+FORMULA_PROBLEM = (
+    "de cel is een formule zonder opgeslagen uitkomst (het bestand is gemaakt door een "
+    "programma dat niet rekent); open het in Excel, sla het op en lever het opnieuw aan. "
+    "De rij is niet geladen"
+)
+
+_RUN_DATE: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar(
+    "nazorg_run_date", default=None
+)
+
+
+def run_date() -> dt.date:
+    """The run's date: the bound of :data:`TOO_LATE` is this plus FUTURE_DAYS."""
+    return _RUN_DATE.get() or dt.date.today()
+
+
+def latest_event_date() -> dt.date:
+    return run_date() + dt.timedelta(days=FUTURE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -932,24 +1270,51 @@ def apply_columns(
                     )
                 continue
             if column.kind == "text":
-                typed_values.append(pl.col(column.field).alias(out_name))
-                missing = frame.get_column(column.field).is_null()
+                values = frame.get_column(column.field)
+                typed_values.append(
+                    (values if column.verbatim else _redacted(values)).alias(out_name)
+                )
+                missing = values.is_null()
                 bad = None
             else:
                 result = _type_by_distinct(frame.get_column(column.field), column, key)
                 typed_values.append(result.value.alias(out_name))
                 missing, bad = result.missing, result.bad
             if column.required:
+                if FORMULA in frame.columns:
+                    # A formula without its result is named as such, not as an empty cell.
+                    formula_here = (
+                        frame.get_column(FORMULA)
+                        .str.split("\n")
+                        .list.contains(column.header)
+                        .fill_null(False)
+                    )
+                    missing = missing & ~formula_here
                 checks.append((column.header, "required", "verplicht veld is leeg", missing, None))
             if bad is not None:
                 _, _, rule, problem = typed_column(column)
                 show = None if column.sensitive else column.field
                 checks.append((column.header, rule, problem, bad, show))
+            if column.event and column.kind == "date":
+                value = result.value
+                early = (value < EARLIEST_EVENT).fill_null(False)
+                late = (value > latest_event_date()).fill_null(False)
+                checks.append((column.header, DATE_OUT_OF_RANGE, TOO_EARLY, early, None))
+                checks.append((column.header, DATE_OUT_OF_RANGE, TOO_LATE, late, None))
+        if FORMULA in frame.columns:
+            formula = frame.get_column(FORMULA).is_not_null()
+            checks.append(("", FORMULA_WITHOUT_VALUE, FORMULA_PROBLEM, formula, FORMULA))
         flag_names = [f"_bad{i}" for i in range(len(checks))]
         typed = frame.with_columns(
             [check[3].alias(name) for check, name in zip(checks, flag_names, strict=True)]
         )
-        text_for_messages = typed.select(FILE, "source_row", "sheet", *[c.field for c in present])
+        text_for_messages = typed.select(
+            FILE,
+            "source_row",
+            "sheet",
+            *[c.field for c in present],
+            *([FORMULA] if FORMULA in typed.columns else []),
+        )
         typed = typed.with_columns(typed_values)
         rule_list = list(rules)
         rule_names = [f"_rule{i}" for i in range(len(rule_list))]
@@ -971,8 +1336,22 @@ def apply_columns(
             if not counts[i]:
                 continue
             hit = text_for_messages.filter(typed.get_column(flag_names[i]))
+            if show == FORMULA:
+                # One problem per declared column whose cell is such a formula.
+                problems.append(
+                    hit.select(
+                        FILE,
+                        "source_row",
+                        "sheet",
+                        pl.col(FORMULA).str.split("\n").alias("column"),
+                        pl.lit(rule).alias("rule"),
+                        pl.lit(problem).alias("problem"),
+                    ).explode("column")
+                )
+                continue
+            # A value quoted so that a person can find it comes out of the file: redacted.
             text = (
-                pl.format("'{}' " + problem, pl.col(show).str.strip_chars())
+                pl.format("'{}' " + problem, redact_expr(pl.col(show).str.strip_chars()))
                 if show
                 else pl.lit(problem)
             )
@@ -1018,6 +1397,18 @@ def apply_columns(
             pl.concat(problems).cast(PROBLEM_SCHEMA) if problems else empty_problems()
         ).sort(FILE, "sheet", "source_row", nulls_last=False)
     return good, rejected
+
+
+def _redacted(values: pl.Series) -> pl.Series:
+    """:func:`nazorg.redaction.redact_expr` on a text column, worked out once per distinct
+    text (a column of a million cells holds a few hundred institutions)."""
+    distinct = values.drop_nulls().unique()
+    if distinct.is_empty():
+        return values
+    clean = distinct.to_frame("v").select(redact_expr(pl.col("v"))).to_series()
+    if clean.equals(distinct.alias("v")):
+        return values
+    return values.replace_strict(distinct, clean, default=None, return_dtype=pl.Utf8)
 
 
 def _constant_for_missing(column: Column, height: int) -> pl.Series:
@@ -1198,18 +1589,29 @@ def ingest_source(
         )
     files, ignored = discover(raw_dir / spec.folder)
     log = [
-        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd "
-        + ("(Excel-vergrendelbestand)" if p.name.startswith("~$") else "(geen .csv of .xlsx)")
+        f"{spec.name}: {p.relative_to(raw_dir).as_posix()} genegeerd {ignored_reason(p)}"
         for p in ignored
     ]
     labels = [p.relative_to(raw_dir).as_posix() for p in files]
+    links = [
+        link_problem(p, raw_dir) if p.is_symlink() or below_link(p, raw_dir) else None
+        for p in files
+    ]
     with stage("read"), ThreadPoolExecutor(READ_THREADS) as pool:
-        digests = list(pool.map(_sha256_or_error, files))
+        digests = list(
+            pool.map(
+                lambda item: None if item[1] else _sha256_or_error(item[0]),
+                zip(files, links, strict=True),
+            )
+        )
     entries = [{c: None for c in LEDGER_SCHEMA} | {"file": f, "source": spec.name} for f in labels]
     failures: dict[int, str] = {}
     candidates: list[_Candidate] = []
     seen: dict[str, str] = {}
     for order, (path, label, digest) in enumerate(zip(files, labels, digests, strict=True)):
+        if links[order]:
+            failures[order] = f"{label}: {links[order]}"
+            continue
         if isinstance(digest, OSError):
             # Gone since discovery (moved while the run started) or not readable.
             failures[order] = (
@@ -1284,6 +1686,12 @@ def ingest_source(
     )
     result.log_lines = log
     return result
+
+
+def below_link(path: Path, raw_dir: Path) -> bool:
+    """Whether a folder between raw/ and the file is a link (a source folder that is a
+    link to elsewhere, ``raw/justid -> /mnt/…``)."""
+    return any(parent.is_symlink() for parent in path.parents if parent.is_relative_to(raw_dir))
 
 
 def _sha256_or_error(path: Path) -> str | OSError:
@@ -1376,21 +1784,197 @@ def _run_parser(parser: Parser, tables: list[tuple[_Candidate, RawTable]], key: 
     rows, rejected, warnings = frames_out
     if POS not in rows.columns:
         raise ValueError("parser output without _pos")
+    rejected, warnings = rejected.cast(PROBLEM_SCHEMA), warnings.cast(PROBLEM_SCHEMA)
+    # Counted before the quality rows are bounded: the ledger's counts stay exact.
+    counts = rejected.select(FILE, "sheet", "source_row").unique().group_by(FILE).len()
+    rejected_counts = dict(counts.iter_rows())
+    late = rejected.filter((pl.col("rule") == DATE_OUT_OF_RANGE) & (pl.col("problem") == TOO_LATE))
+    late_files = set(late.get_column(FILE).to_list())
+    rows_read = [t.frame.height for _, t in tables]
     meta = pl.DataFrame(
         {
             FILE: pl.Series(range(len(tables)), dtype=pl.Int32),
-            "rows_read": [t.frame.height for _, t in tables],
+            "rows_read": rows_read,
+            "rows_rejected": [rejected_counts.get(i, 0) for i in range(len(tables))],
             "extra_columns": [", ".join(t.extra_columns) or None for _, t in tables],
             "skipped_sheets": ["\n".join(t.skipped_sheets) or None for _, t in tables],
+            "late_dates": [i in late_files for i in range(len(tables))],
+            "latest_event_date": [latest_event_date()] * len(tables),
         },
-        schema={
-            FILE: pl.Int32,
-            "rows_read": pl.Int64,
-            "extra_columns": pl.Utf8,
-            "skipped_sheets": pl.Utf8,
-        },
+        schema=META_SCHEMA,
     )
-    return Parsed(rows, rejected.cast(PROBLEM_SCHEMA), warnings.cast(PROBLEM_SCHEMA)), meta
+    rejected = bound_problems(rejected, dict(enumerate(rows_read)))
+    return Parsed(rows, rejected, bound_problems(warnings)), meta
+
+
+#: Per file of a parsed batch: what the ledger and the parse cache need. ``late_dates``:
+#: a row was rejected for an event date after ``latest_event_date`` (the bound on the
+#: run's date); such a file is parsed again in a later run, when the bound has moved.
+META_SCHEMA = {
+    FILE: pl.Int32,
+    "rows_read": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "extra_columns": pl.Utf8,
+    "skipped_sheets": pl.Utf8,
+    "late_dates": pl.Boolean,
+    "latest_event_date": pl.Date,
+}
+
+#: At most this many rows of one file are listed per rule in the quality tables; one
+#: more line says how many more there were. The ledger counts every row.
+MAX_LISTED_ROWS = 1000
+#: A file with at least this many rows where more than half break one rule gets one
+#: file-level line that says so (shifted columns, another header).
+MOSTLY_MIN_ROWS = 10
+MOSTLY_REJECTED = "most_rows_rejected"
+SUMMARY_MARK = "die hier niet staan"
+
+
+def _summary_problem(rule: pl.Expr, more: pl.Expr) -> pl.Expr:
+    return pl.format(
+        "en nog {} rij(en) met regel {} in dit bestand {}: alleen de eerste {} staan in deze "
+        "tabel; de aantallen in quality.file_ledger zijn volledig",
+        more,
+        rule,
+        pl.lit(SUMMARY_MARK),
+        pl.lit(MAX_LISTED_ROWS),
+    )
+
+
+def bound_problems(problems: pl.DataFrame, rows_read: dict[int, int] | None = None) -> pl.DataFrame:
+    """Problems (PROBLEM_SCHEMA) as the quality tables list them: per file and rule the
+    first MAX_LISTED_ROWS rows and one line with how many more there were, so that a
+    file of two million bad rows writes a few thousand lines, not eight million.
+
+    With ``rows_read`` (per file), a file where more than half of its rows (and at least
+    MOSTLY_MIN_ROWS) break one rule also gets one line about the file as a whole: a
+    person should look at its header, not at a million rows.
+    """
+    if problems.height == 0:
+        return problems
+    ordered = problems.sort(FILE, "sheet", "source_row", nulls_last=False).with_columns(
+        _n=pl.int_range(pl.len()).over(FILE, "rule"), _total=pl.len().over(FILE, "rule")
+    )
+    extra: list[pl.DataFrame] = []
+    if rows_read:
+        per_rule = ordered.group_by(FILE, "rule").agg(
+            pl.struct("sheet", "source_row").n_unique().alias("_rows"),
+            pl.col("column").mode().first().alias("_column"),
+            pl.col("sheet").first().alias("_sheet"),
+            pl.col("source_row").first().alias("_row"),
+        )
+        read = pl.DataFrame(
+            {FILE: list(rows_read), "_read": list(rows_read.values())},
+            schema={FILE: pl.Int32, "_read": pl.Int64},
+        )
+        mostly = per_rule.join(read, on=FILE).filter(
+            (pl.col("_read") >= MOSTLY_MIN_ROWS) & (pl.col("_rows") * 2 > pl.col("_read"))
+        )
+        if mostly.height:
+            extra.append(
+                mostly.select(
+                    FILE,
+                    pl.col("_row").alias("source_row"),
+                    pl.col("_sheet").alias("sheet"),
+                    pl.col("_column").alias("column"),
+                    pl.lit(MOSTLY_REJECTED).alias("rule"),
+                    pl.format(
+                        "{} van de {} gelezen rijen van dit bestand breken dezelfde regel ({}) "
+                        "in kolom '{}'. Kolommen verschoven? Controleer de kopregel en de "
+                        "eerste rijen van het bestand (staat elke waarde onder de juiste kop?); "
+                        "deze rijen zijn niet geladen",
+                        "_rows",
+                        "_read",
+                        "rule",
+                        "_column",
+                    ).alias("problem"),
+                ).cast(PROBLEM_SCHEMA)
+            )
+    if ordered.select((pl.col("_total") > MAX_LISTED_ROWS).any()).item():
+        # Whether a row left out is a date after the run's bound: a later run must see
+        # that (see late_event_dates_rejected), even when only this line says so.
+        late = (
+            ((pl.col("problem") == TOO_LATE) & (pl.col("_n") >= MAX_LISTED_ROWS))
+            .any()
+            .over(FILE, "rule")
+        )
+        first_left_out = ordered.with_columns(_late=late).filter(pl.col("_n") == MAX_LISTED_ROWS)
+        summary = _summary_problem(pl.col("rule"), pl.col("_total") - MAX_LISTED_ROWS)
+        extra.append(
+            first_left_out.select(
+                FILE,
+                "source_row",
+                "sheet",
+                "column",
+                "rule",
+                pl.when("_late")
+                .then(summary + pl.lit(f" (daaronder datums {LATE_MARK})"))
+                .otherwise(summary)
+                .alias("problem"),
+            ).cast(PROBLEM_SCHEMA)
+        )
+        ordered = ordered.filter(pl.col("_n") < MAX_LISTED_ROWS)
+    listed = ordered.drop("_n", "_total").cast(PROBLEM_SCHEMA)
+    if not extra:
+        return listed
+    return pl.concat([listed, *extra]).sort(FILE, "sheet", "source_row", nulls_last=False)
+
+
+def late_event_dates_rejected(con, sources: list[str]) -> bool:
+    """Whether the warehouse (the run's work file: the last published build) lists a row
+    of these sources rejected for an event date after its run's bound. Such a table
+    depends on the run's date: its build fingerprint must then include the bound."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' "
+        "AND table_name = 'rejected_rows' AND database_name = current_database()"
+    ).fetchall()[0][0]
+    if not exists:
+        return False
+    found = con.execute(
+        "SELECT count(*) FROM quality.rejected_rows WHERE source IN (SELECT unnest(?::VARCHAR[])) "
+        "AND rule = ? AND contains(message, ?)",
+        [sources, DATE_OUT_OF_RANGE, LATE_MARK],
+    ).fetchall()[0][0]
+    return bool(found)
+
+
+def date_bound_fingerprint(con, sources: list[str]) -> str:
+    """What a staging table's fingerprint adds for the run's date: nothing, unless its
+    last build rejected rows for dates past that run's bound (see
+    :func:`late_event_dates_rejected`); then the bound of today, so that the table is
+    built again once the bound has moved."""
+    if late_event_dates_rejected(con, sources):
+        return f"|late-dates-bound:{latest_event_date().isoformat()}"
+    return ""
+
+
+def bound_quality(frame: pl.DataFrame) -> pl.DataFrame:
+    """Quality rows (QUALITY_SCHEMA) bounded like :func:`bound_problems`: per source, file
+    and rule at most MAX_LISTED_ROWS and a line with how many more. A group that was
+    bounded already (when its file was parsed) has that line and is left as it is."""
+    if frame.height <= MAX_LISTED_ROWS:
+        return frame
+    keys = ["source", "file", "rule"]
+    ordered = frame.sort(
+        "source", "file", "sheet", "row_number", nulls_last=False, maintain_order=True
+    ).with_columns(
+        _n=pl.int_range(pl.len()).over(keys),
+        _total=pl.len().over(keys),
+        _done=pl.col("message").str.contains(SUMMARY_MARK, literal=True).any().over(keys),
+    )
+    over = (pl.col("_total") > MAX_LISTED_ROWS) & ~pl.col("_done")
+    if not ordered.select(over.any()).item():
+        return frame
+    first_left_out = ordered.filter(over & (pl.col("_n") == MAX_LISTED_ROWS))
+    summary = first_left_out.with_columns(
+        problem=_summary_problem(pl.col("rule"), pl.col("_total") - MAX_LISTED_ROWS),
+        source_row=pl.col("row_number"),
+    )
+    summary = summary.with_columns(message=_quality_message(pl.col("file"))).select(
+        list(QUALITY_SCHEMA)
+    )
+    kept = ordered.filter(~over | (pl.col("_n") < MAX_LISTED_ROWS)).select(list(QUALITY_SCHEMA))
+    return pl.concat([kept, summary.cast(QUALITY_SCHEMA)])
 
 
 def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
@@ -1470,18 +2054,16 @@ def _assemble(spec, candidates, batches, failures, entries) -> SourceResult:
     quality_rejected = quality(rejected)
     meta = pl.concat(metas)
     loaded_counts = dict(all_rows.group_by(FILE).len().iter_rows())
-    rejected_all = pl.concat(rejected) if rejected else empty_problems()
-    rejected_counts = dict(
-        rejected_all.select(FILE, "sheet", "source_row").unique().group_by(FILE).len().iter_rows()
-    )
-    for order, rows_read, extra, skipped in meta.iter_rows():
-        entries[order] |= {
+    for entry in meta.iter_rows(named=True):
+        # rows_rejected was counted when the file was parsed, before the quality rows
+        # were bounded (bound_problems).
+        entries[entry[FILE]] |= {
             "status": "loaded",
-            "rows_read": rows_read,
-            "rows_loaded": loaded_counts.get(order, 0),
-            "rows_rejected": rejected_counts.get(order, 0),
-            "extra_columns": extra,
-            "_skipped": [s for s in (skipped or "").split("\n") if s],
+            "rows_read": entry["rows_read"],
+            "rows_loaded": loaded_counts.get(entry[FILE], 0),
+            "rows_rejected": entry["rows_rejected"],
+            "extra_columns": entry["extra_columns"],
+            "_skipped": [s for s in (entry["skipped_sheets"] or "").split("\n") if s],
         }
     return SourceResult(
         rows=labelled.drop(FILE, POS),

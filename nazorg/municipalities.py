@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from nazorg.redaction import redact
+
 REFERENCE_CSV = Path(__file__).parent / "reference" / "municipalities.csv"
 
 # Names that denote more than one municipality in the Netherlands; a bare one cannot
@@ -74,11 +76,13 @@ def _base_codes(values: list[str], reference: pl.DataFrame) -> pl.DataFrame:
         if code is None:
             key = normalise_name(raw)
             if key in index and index[key] is None:
-                reason = f"gemeentenaam '{raw.strip()}' is niet eenduidig"
+                reason = f"gemeentenaam '{redact(raw.strip())}' is niet eenduidig"
             elif key in index:
                 code = index[key]
             else:
-                reason = f"gemeentenaam '{raw.strip()}' komt niet voor in de referentielijst"
+                reason = (
+                    f"gemeentenaam '{redact(raw.strip())}' komt niet voor in de referentielijst"
+                )
         rows.append((raw, code, reason))
     return pl.DataFrame(
         rows, schema={"raw": pl.Utf8, "base_code": pl.Utf8, "reason": pl.Utf8}, orient="row"
@@ -118,9 +122,9 @@ def resolve(
                 reason=pl.when(pl.col("_ended") & pl.col("successor_code").is_null())
                 .then(
                     pl.format(
-                        "gemeente {} was op {} al opgeheven zonder eenduidige opvolger",
+                        "gemeente {} was in {} al opgeheven zonder eenduidige opvolger",
                         pl.col("_code"),
-                        pl.col(date_col),
+                        pl.col(date_col).dt.year(),
                     )
                 )
                 .otherwise(pl.col("reason")),

@@ -29,20 +29,13 @@ import fastexcel
 import polars as pl
 
 from nazorg import ingest
-from nazorg.ingest import FILE, PROBLEM_SCHEMA, Parsed, SourceSpec
+from nazorg.ingest import FILE, META_SCHEMA, PROBLEM_SCHEMA, Parsed, SourceSpec
 
 # More segments than this (a run with new files adds one) are merged into one.
 MAX_SEGMENTS = 8
 PARTS = ("rows", "rejected", "warnings")
 # Fast to write and read back; the cache is a local working file, not an archive.
 COMPRESSION = "lz4"
-
-META_SCHEMA = {
-    FILE: pl.Int32,
-    "rows_read": pl.Int64,
-    "extra_columns": pl.Utf8,
-    "skipped_sheets": pl.Utf8,
-}
 
 
 @dataclass
@@ -157,6 +150,17 @@ class ParseCache:
             found.append((stem, shas))
         return found
 
+    def _dated(self, stem: Path) -> set[str]:
+        """Files of a segment whose parse depends on the run's date and differs today: a
+        row was rejected for an event date past the bound of that day (the bound has
+        moved since), or the bound of that day lies after today's (the clock went back)."""
+        files = pl.read_parquet(
+            f"{stem}.files.parquet", columns=["sha256", "late_dates", "latest_event_date"]
+        )
+        bound = ingest.latest_event_date()
+        stale = files.filter(pl.col("late_dates") | (pl.col("latest_event_date") > bound))
+        return set(stale.get_column("sha256").to_list())
+
     def _read(self, stem: Path, shas: list[str]) -> Batch:
         parts = [pl.read_parquet(f"{stem}.{part}.parquet") for part in PARTS]
         meta = pl.read_parquet(f"{stem}.files.parquet").drop("sha256")
@@ -172,7 +176,7 @@ class ParseCache:
         batches, found = [], set()
         try:
             for stem, shas in self._segments():
-                useful = (set(shas) & wanted) - found
+                useful = (set(shas) & wanted) - found - self._dated(stem)
                 if useful:
                     batches.append(self._read(stem, shas).only(useful))
                     found |= useful

@@ -12,11 +12,13 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from nazorg.redaction import NUMBER_MARK, redact_expr
 from nazorg.timing import stage
 from schemas.base import TableModel
 
@@ -323,33 +325,35 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ]
 
 
-# Eight or more digits in a row: a BSN (also without its leading zero), a phone number.
-LONG_NUMBER = r"\d{8,}"
-REDACTED = "[getal weggelaten]"
+REDACTED = NUMBER_MARK
 
 
-def redact_numbers(frame: pl.DataFrame) -> pl.DataFrame:
-    """Blank out long digit runs in the free-text columns of quality rows.
+def redact_numbers(frame: pl.DataFrame, labels: Iterable[str] = ()) -> pl.DataFrame:
+    """The last pass of :mod:`nazorg.redaction` over the free-text columns of quality rows.
 
-    Messages quote the offending value of ordinary columns so a person can find it; if
-    someone typed a BSN into, say, the municipality column, it must still never reach
-    the warehouse. The file name that starts a message (``…_20190102.csv``) is kept.
+    Every text out of a file was redacted where it was quoted; this pass is defence in
+    depth for whatever a later change quotes without it. The file names in a message
+    (the row's own ``file`` and the other files of ``labels``, e.g. the newer export a
+    row was superseded by: ``…_20190102.csv``) are kept as they are.
     """
+    columns = [c for c in ("message", "error", "extra_columns") if c in frame.columns]
+    if not columns or frame.height == 0:
+        return frame
+    names = {*labels}
+    if "file" in frame.columns:
+        names |= set(frame.get_column("file").drop_nulls().to_list())
+    names = sorted((n for n in names if n), key=len, reverse=True)
+    marks = [f"\x00{i}\x01" for i in range(len(names))]
     exprs = []
-    for column in ("message", "error", "extra_columns"):
-        if column not in frame.columns:
-            continue
+    for column in columns:
         text = pl.col(column)
-        prefix = pl.col("file") if "file" in frame.columns else pl.lit("")
-        has_prefix = text.str.starts_with(prefix.fill_null("")) & prefix.is_not_null()
-        rest = text.str.slice(prefix.str.len_chars().fill_null(0))
-        exprs.append(
-            pl.when(has_prefix)
-            .then(prefix + rest.str.replace_all(LONG_NUMBER, REDACTED))
-            .otherwise(text.str.replace_all(LONG_NUMBER, REDACTED))
-            .alias(column)
-        )
-    return frame.with_columns(exprs) if exprs else frame
+        if names:
+            text = text.str.replace_many(names, marks)
+        text = redact_expr(text, max_chars=None)
+        if names:
+            text = text.str.replace_many(marks, names)
+        exprs.append(text.alias(column))
+    return frame.with_columns(exprs)
 
 
 def replace_source_rows(
@@ -357,6 +361,7 @@ def replace_source_rows(
     model: type[TableModel],
     sources: list[str],
     frame: pl.DataFrame,
+    labels: Iterable[str] = (),
 ) -> None:
     """Replace one source's rows of a shared quality table, in one transaction.
 
@@ -366,7 +371,7 @@ def replace_source_rows(
     table = model.table()
     if not table_exists(con, table):
         replace_table(con, model, frame.clear())
-    data = redact_numbers(frame).select(list(model.to_schema().columns))  # noqa: F841
+    data = redact_numbers(frame, labels).select(list(model.to_schema().columns))  # noqa: F841
     con.execute("BEGIN")
     try:
         con.execute(f"DELETE FROM {table} WHERE source IN (SELECT unnest(?::VARCHAR[]))", [sources])

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from nazorg.ingest import is_input_file, sha256_of
+from nazorg.ingest import is_input_file, link_problem, sha256_of
 from pipelines.resources import NazorgWarehouse
 
 JOB_NAME = "nightly"
@@ -80,6 +80,8 @@ def scan(raw_dir: Path, previous: dict[str, list]) -> dict[str, list]:
     for path in sorted(raw_dir.rglob("*")):
         if not path.is_file() or not is_input_file(path):
             continue
+        if path.is_symlink() and link_problem(path, raw_dir):
+            continue  # never read; the run records it as a failed file
         try:
             stat = path.stat()
             relative = path.relative_to(raw_dir).as_posix()

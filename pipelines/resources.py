@@ -47,13 +47,14 @@ class NazorgWarehouse(dg.ConfigurableResource):
     _start_from: Path | None = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
-        env = Settings.from_env()
+        # The configured key is held to the same rule as NAZORG_PSEUDONYM_KEY.
+        env = Settings.from_env(key=self.pseudonym_key)
         return Settings(
             raw_dir=Path(self.raw_dir) if self.raw_dir else env.raw_dir,
             warehouse=Path(self.warehouse) if self.warehouse else env.warehouse,
             reports_dir=Path(self.reports_dir) if self.reports_dir else env.reports_dir,
-            pseudonym_key=self.pseudonym_key or env.pseudonym_key,
-            uses_development_key=not self.pseudonym_key and env.uses_development_key,
+            pseudonym_key=env.pseudonym_key,
+            uses_development_key=env.uses_development_key,
         )
 
     def key(self, log) -> str:

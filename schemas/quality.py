@@ -20,9 +20,10 @@ _PROBLEM_COLUMNS = {
 
 class FileLedger(TableModel):
     file: str = pa.Field(description="Bestand (pad binnen raw/).")
-    sha256: str = pa.Field(
+    sha256: str | None = pa.Field(
+        nullable=True,
         str_length={"min_value": 64, "max_value": 64},
-        description="SHA-256 van de inhoud: de identiteit van het bestand.",
+        description="SHA-256 van de inhoud: de identiteit van het bestand. Leeg als het bestand niet gelezen is (een koppeling naar een bestand buiten raw/ of naar niets, of een bestand dat verdween).",
     )
     source: str = pa.Field(
         isin=["justid", "dpan", "screening", "caseload", "cohort"],

@@ -122,7 +122,7 @@ class Detentions(TableModel):
         description="DPAN: een Hulpvraag- of Toestemming-cel is ingevuld (geldt als screening)."
     )
     source_file: str = pa.Field(
-        description="Eerste bestand (pad binnen raw/) waarin de periode voorkomt."
+        description="Bestand (pad binnen raw/) waaruit het ontslag van de periode komt; zonder ontslag het eerste bestand waarin de periode voorkomt."
     )
 
     class Config:

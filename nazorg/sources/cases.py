@@ -35,6 +35,7 @@ from nazorg.ingest import (
     region_slug,
 )
 from nazorg.municipalities import OVERIG, load_reference, resolve
+from nazorg.redaction import redact_expr
 
 OVERIG_NAME = "Overig"
 
@@ -56,10 +57,10 @@ CASES = SourceSpec(
     folder="caseload",
     region_from_folder=True,
     columns=(
-        Column("Casusnummer", "case_number", required=True),
+        Column("Casusnummer", "case_number", required=True, verbatim=True),
         Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
         Column("Gemeente", "municipality_raw"),
-        Column("Datum aanmelding", "registration_date", kind="date", required=True),
+        Column("Datum aanmelding", "registration_date", kind="date", required=True, event=True),
         Column("Datum uitstroom", "outflow_date", kind="date"),
         Column("Bron", "source_channel"),
         Column("Profiel", "has_profile", kind="yes_no"),
@@ -71,8 +72,8 @@ CASES = SourceSpec(
         Column("Inzet zorg", "support_care", kind="yes_no"),
         Column("Casusoverleg", "case_conference", kind="choice", choices=CONFERENCES),
         Column("Nazorg-plus", "nazorg_plus", kind="choice", choices=NAZORG_PLUS),
-        Column("Startdatum traject", "trajectory_start_date", kind="date"),
-        Column("Einddatum traject", "trajectory_end_date", kind="date"),
+        Column("Startdatum traject", "trajectory_start_date", kind="date", event=True),
+        Column("Einddatum traject", "trajectory_end_date", kind="date", event=True),
         Column("Intensiteit", "intensity", kind="choice", choices=INTENSITIES),
     ),
 )
@@ -205,7 +206,7 @@ def reject_duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.format(
             "Casusnummer '{}' staat twee keer in dit bestand (eerst op {}); deze tweede rij is "
             "niet geladen. Geef de casus een eigen nummer of verwijder de dubbele rij",
-            pl.col("case_number"),
+            redact_expr(pl.col("case_number")),
             where_first,
         ),
     )
@@ -402,7 +403,7 @@ def supersede(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "{}, kolom 'Casusnummer': casus '{}' staat ook in het nieuwere bestand {}; "
                 "die rij telt, deze rij is vervangen",
                 _where(pl.col("source_file"), pl.col("sheet"), pl.col("source_row")),
-                pl.col("case_number"),
+                redact_expr(pl.col("case_number")),
                 _where(pl.col("_win_file"), pl.col("_win_sheet"), pl.col("_win_row")),
             ).alias("message"),
         )

@@ -40,6 +40,7 @@ from nazorg.ingest import (
     apply_columns,
     quality_rows,
 )
+from nazorg.redaction import redact_expr
 
 INTERVIEWED = "Geïnterviewd"
 STATUSES = (INTERVIEWED, "Onbereikbaar", "Weigering", "Afgezegd")
@@ -52,7 +53,7 @@ COHORT = SourceSpec(
     sheet="Steekproef",
     region_from_folder=True,
     columns=(
-        Column("Casusnummer", "case_number", required=True),
+        Column("Casusnummer", "case_number", required=True, verbatim=True),
         Column("Cohort", "cohort_year", kind="int", required=True, minimum=1990, maximum=2100),
         Column("Status", "status", kind="choice", required=True, choices=STATUSES),
         Column("Recidive", "recidivism", kind="yes_no_unknown"),
@@ -241,7 +242,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
         .then(
             pl.format(
                 "Casusnummer '{}' bestaat niet in de casusregistratie van {}; de rij is niet geladen",
-                pl.col("case_number"),
+                redact_expr(pl.col("case_number")),
                 pl.col("region"),
             )
         )
@@ -249,7 +250,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
             pl.format(
                 "Casusnummer '{}' is niet te controleren: er is geen casusregistratie van {} "
                 "ingelezen (raw/caseload/); de rij is niet geladen",
-                pl.col("case_number"),
+                redact_expr(pl.col("case_number")),
                 pl.col("region"),
             )
         ),
@@ -296,7 +297,7 @@ def link_to_cases(result: SourceResult, cases: pl.DataFrame) -> SourceResult:
         pl.format(
             "casus '{}' is in de casusregistratie geen gestart nazorg-plus-traject met Datum "
             "aanmelding in {}; de rij is wel geladen",
-            pl.col("case_number"),
+            redact_expr(pl.col("case_number")),
             pl.col("cohort_year"),
         ),
     ):

@@ -28,7 +28,7 @@ JUSTID = SourceSpec(
     name="justid",
     folder="justid",
     columns=(
-        Column("Meldingnummer", "notification_id", required=True),
+        Column("Meldingnummer", "notification_id", required=True, verbatim=True),
         Column(
             "Soort melding",
             "notification_kind",
@@ -43,16 +43,16 @@ JUSTID = SourceSpec(
                 "Verlof",
             ),
         ),
-        Column("Datum melding", "notification_date", kind="date", required=True),
+        Column("Datum melding", "notification_date", kind="date", required=True, event=True),
         Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
         Column("Geboortedatum", "birth_date", kind="date", required=True, sensitive=True),
         Column("Geslacht", "sex"),
         Column("Gemeentecode", "municipality_code_raw"),
         Column("Gemeente", "municipality_name_raw"),
         Column("Inrichting", "institution", required=True),
-        Column("Datum insluiting", "admission_date", kind="date", required=True),
+        Column("Datum insluiting", "admission_date", kind="date", required=True, event=True),
         Column("Verwachte datum ontslag", "expected_release_date", kind="date"),
-        Column("Datum ontslag", "release_date", kind="date"),
+        Column("Datum ontslag", "release_date", kind="date", event=True),
         Column("Titel", "detention_title"),
     ),
 )
@@ -94,13 +94,13 @@ DPAN = SourceSpec(
     name="dpan",
     folder="dpan",
     columns=(
-        Column("DPAN-nr", "dpan_id", required=True),
+        Column("DPAN-nr", "dpan_id", required=True, verbatim=True),
         Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
         Column("Geb. datum", "birth_date", kind="date", required=True, sensitive=True),
         Column("Gemeente", "municipality_name_raw"),
         Column("PI", "institution", required=True),
-        Column("Datum binnenkomst", "admission_date", kind="date", required=True),
-        Column("Datum vertrek", "departure_date", kind="date"),
+        Column("Datum binnenkomst", "admission_date", kind="date", required=True, event=True),
+        Column("Datum vertrek", "departure_date", kind="date", event=True),
         Column(
             "Reden vertrek",
             "departure_reason",
@@ -185,11 +185,15 @@ def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
     """Pair notifications into episodes: one person, one ``Datum insluiting``.
 
     ``notifications`` holds the loaded rows of every JustID file, with ``source_file``.
-    The same ``Meldingnummer`` in overlapping exports is one notification. The release
-    is the ``Einde detentie``; leave never closes an episode; an episode whose
+    The same ``Meldingnummer`` in overlapping exports is one notification: the version
+    of the export whose path sorts first (a later version that differs is listed by
+    :func:`release_conflicts` when its release date differs). The release is the ``Einde detentie``, the latest one (by ``Datum melding``, then export)
+    when an episode has several; leave never closes an episode; an episode whose
     admission lies before the export window has only its release and is still one.
     The municipality at release is the one on the release notification, else the
-    latest non-empty one of the episode.
+    latest non-empty one of the episode. ``source_file`` is the file of the release
+    (where its date comes from), else the first file of the episode. Conflicting
+    release dates are listed by :func:`release_conflicts`.
     """
     n = _keyed(notifications.filter(pl.col("notification_id").is_first_distinct()))
     ordered = n.sort([*GROUP_KEY, "notification_date", "_order"])
@@ -204,8 +208,9 @@ def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
         pl.col("detention_title").drop_nulls().last(),
         pl.col("notification_date").max().alias("last_event_date"),
         pl.len().alias("notifications"),
-        pl.col("source_file").first(),
-        pl.col("release_date").filter(is_release).max(),
+        pl.col("source_file").first().alias("first_file"),
+        pl.col("source_file").filter(is_release).last().alias("release_source_file"),
+        pl.col("release_date").filter(is_release).last(),
         pl.col("municipality_raw").filter(release_place).last().alias("release_municipality_raw"),
         pl.col("source_file").filter(release_place).last().alias("release_file"),
         pl.col("source_row").filter(release_place).last().alias("release_row"),
@@ -238,7 +243,7 @@ def justid_episodes(notifications: pl.DataFrame) -> pl.DataFrame:
         .alias("municipality_row"),
         "last_event_date",
         "notifications",
-        "source_file",
+        pl.coalesce("release_source_file", "first_file").alias("source_file"),
     )
 
 
@@ -275,6 +280,7 @@ def dpan_episodes(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("municipality_raw").drop_nulls().last().alias("release_municipality_raw"),
             pl.col("source_file").last().alias("release_file"),
             pl.col("source_row").last().alias("release_row"),
+            pl.col("source_file").sort_by("departure_date").last().alias("release_source_file"),
         )
     )
     latest_municipality = (
@@ -329,14 +335,14 @@ def dpan_episodes(rows: pl.DataFrame) -> pl.DataFrame:
         .alias("municipality_row"),
         "last_event_date",
         "notifications",
-        "source_file",
+        pl.coalesce("release_source_file", "source_file").alias("source_file"),
         *NEED_FIELDS,
         "consent",
         "dpan_screened",
     )
 
 
-RELEASE_COLUMNS = ("is_release", "release_date", "end_reason")
+RELEASE_COLUMNS = ("is_release", "release_date", "end_reason", "source_file")
 PLACE_COLUMNS = ("municipality_raw", "municipality_file", "municipality_row")
 SCREENING_COLUMNS = (*NEED_FIELDS, "consent", "dpan_screened")
 
@@ -391,6 +397,147 @@ def merge_episodes(justid: pl.DataFrame, dpan: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     )
+
+
+CONFLICTING_RELEASE = "conflicting_release_date"
+
+
+def release_conflicts(justid_rows: pl.DataFrame, dpan_rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose release date lost to another one of the same episode: two exports (or
+    two notifications, or JustID and DPAN) giving one episode different release dates.
+    The episode loads with the release the rules above choose; each losing row is
+    listed (PROBLEM_SCHEMA plus ``file``) with the file and row whose date was used,
+    never silently.
+    """
+    parts = []
+    if justid_rows.height:
+        parts.append(_justid_conflicts(justid_rows))
+    if dpan_rows.height:
+        parts.append(_dpan_conflicts(dpan_rows))
+    if justid_rows.height and dpan_rows.height:
+        parts.append(_system_conflicts(justid_rows, dpan_rows))
+    parts = [p for p in parts if p.height]
+    if not parts:
+        return pl.DataFrame(schema=_CONFLICT_SCHEMA)
+    return pl.concat(parts).sort("file", "source_row")
+
+
+_CONFLICT_SCHEMA = {
+    "file": pl.Utf8,
+    "source_row": pl.Int64,
+    "sheet": pl.Utf8,
+    "column": pl.Utf8,
+    "rule": pl.Utf8,
+    "problem": pl.Utf8,
+}
+
+
+def _conflict_rows(losers: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``losers`` with ``source_file``, ``source_row``, ``sheet`` and ``_win_file``,
+    ``_win_row`` as quality rows (the dates themselves are not repeated)."""
+    return losers.select(
+        pl.col("source_file").alias("file"),
+        pl.col("source_row").cast(pl.Int64),
+        pl.col("sheet").cast(pl.Utf8),
+        pl.lit(column).alias("column"),
+        pl.lit(CONFLICTING_RELEASE).alias("rule"),
+        pl.format(
+            "deze rij geeft dezelfde detentieperiode een andere ontslagdatum dan {}, rij {}; "
+            "die datum is gebruikt. Controleer welke juist is",
+            "_win_file",
+            "_win_row",
+        ).alias("problem"),
+    ).cast(_CONFLICT_SCHEMA)
+
+
+def _justid_release_winners(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the release notifications that count after de-duplication, with ``_order``; the
+    winning release of each episode: EPISODE_KEY, ``_win_date``, ``_win_file``,
+    ``_win_row``), as :func:`justid_episodes` chooses them."""
+    kept = rows.with_row_index("_order").filter(pl.col("notification_id").is_first_distinct())
+    releases = kept.filter(pl.col("notification_kind") == "release").sort(
+        [*EPISODE_KEY, "notification_date", "_order"]
+    )
+    winner = releases.group_by(EPISODE_KEY, maintain_order=True).agg(
+        pl.col("release_date").last().alias("_win_date"),
+        pl.col("source_file").last().alias("_win_file"),
+        pl.col("source_row").last().alias("_win_row"),
+    )
+    return releases, winner
+
+
+def _justid_conflicts(rows: pl.DataFrame) -> pl.DataFrame:
+    if "sheet" not in rows.columns:
+        rows = rows.with_columns(sheet=pl.lit(None, pl.Utf8))
+    # 1. One Meldingnummer in several exports with another release date: the version
+    #    of the first export wins (justid_episodes).
+    last = rows.filter(pl.col("notification_id").is_first_distinct()).select(
+        "notification_id",
+        pl.col("release_date").alias("_win_date"),
+        pl.col("source_file").alias("_win_file"),
+        pl.col("source_row").alias("_win_row"),
+    )
+    versions = rows.join(last, on="notification_id", how="inner").filter(
+        ~pl.col("release_date").eq_missing(pl.col("_win_date"))
+    )
+    # 2. Several release notifications of one episode with different dates: the latest
+    #    notification wins.
+    releases, winner = _justid_release_winners(rows)
+    episodes = releases.join(winner, on=EPISODE_KEY, how="inner").filter(
+        pl.col("release_date") != pl.col("_win_date")
+    )
+    return pl.concat(
+        [_conflict_rows(versions, "Datum ontslag"), _conflict_rows(episodes, "Datum ontslag")]
+    )
+
+
+def _dpan_conflicts(rows: pl.DataFrame) -> pl.DataFrame:
+    if "sheet" not in rows.columns:
+        rows = rows.with_columns(sheet=pl.lit(None, pl.Utf8))
+    # The same DPAN-nr: the version that knows the departure, else the last export wins.
+    ordered = rows.sort(
+        ["dpan_id", pl.col("departure_date").is_not_null(), "source_file", "source_row"]
+    )
+    last = ordered.unique("dpan_id", keep="last", maintain_order=True).select(
+        "dpan_id",
+        pl.col("departure_date").alias("_win_date"),
+        pl.col("source_file").alias("_win_file"),
+        pl.col("source_row").alias("_win_row"),
+    )
+    versions = ordered.join(last, on="dpan_id", how="inner").filter(
+        pl.col("departure_date").is_not_null()
+        & pl.col("_win_date").is_not_null()
+        & (pl.col("departure_date") != pl.col("_win_date"))
+    )
+    # Several Ontslag rows of one episode with different dates: the latest date is used.
+    kept = ordered.unique("dpan_id", keep="last", maintain_order=True)
+    releases = kept.filter(pl.col("departure_reason") == "Ontslag").sort(
+        [*EPISODE_KEY, "departure_date", "source_file", "source_row"]
+    )
+    winner = releases.group_by(EPISODE_KEY, maintain_order=True).agg(
+        pl.col("departure_date").last().alias("_win_date"),
+        pl.col("source_file").last().alias("_win_file"),
+        pl.col("source_row").last().alias("_win_row"),
+    )
+    episodes = releases.join(winner, on=EPISODE_KEY, how="inner").filter(
+        pl.col("departure_date") != pl.col("_win_date")
+    )
+    return pl.concat(
+        [_conflict_rows(versions, "Datum vertrek"), _conflict_rows(episodes, "Datum vertrek")]
+    )
+
+
+def _system_conflicts(justid_rows: pl.DataFrame, dpan_rows: pl.DataFrame) -> pl.DataFrame:
+    """An episode released in both systems on different dates: JustID's release wins
+    (merge_episodes); the DPAN row is listed."""
+    _, justid = _justid_release_winners(justid_rows)
+    dpan = dpan_rows.filter(pl.col("departure_reason") == "Ontslag")
+    if "sheet" not in dpan.columns:
+        dpan = dpan.with_columns(sheet=pl.lit(None, pl.Utf8))
+    losers = dpan.join(justid, on=EPISODE_KEY, how="inner").filter(
+        pl.col("departure_date") != pl.col("_win_date")
+    )
+    return _conflict_rows(losers, "Datum vertrek")
 
 
 def place_episodes(

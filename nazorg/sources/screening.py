@@ -56,8 +56,8 @@ SCREENING = SourceSpec(
     columns=(
         Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
         Column("Inrichting", "institution", required=True),
-        Column("Datum insluiting", "admission_date", kind="date", required=True),
-        Column("Datum formulier", "form_date", kind="date", required=True),
+        Column("Datum insluiting", "admission_date", kind="date", required=True, event=True),
+        Column("Datum formulier", "form_date", kind="date", required=True, event=True),
         # Required, so an empty cell rejects the row instead of meaning "Nee".
         Column("Toestemming gegevensuitwisseling", "consent", kind="yes_no", required=True),
         *(
