@@ -155,7 +155,7 @@ class SqlCheck:
                         )
                     try:
                         offending = con.sql(query).pl()
-                    except duckdb.Error as error:  # an older published file
+                    except duckdb.CatalogException as error:  # an older published file
                         return self._result(
                             True,
                             {

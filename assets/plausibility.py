@@ -150,7 +150,7 @@ OUTFLOW_COMPLETE_YEARS_STABLE = SqlCheck(
               round(abs(coalesce(n.persons, 0) - b.persons) / b.persons, 3) AS moved
        FROM before b
        JOIN span s ON s.region = b.region AND b.year > s.first_year AND b.year < s.last_year
-       LEFT JOIN now n USING (region, year)
+       LEFT JOIN now n ON n.region = b.region AND n.year = b.year
        WHERE abs(coalesce(n.persons, 0) - b.persons) > {max_change} * b.persons
        ORDER BY b.region, b.year""",
     blocking=False,

@@ -30,6 +30,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 
 import dagster as dg
@@ -74,7 +75,8 @@ class MailSettings:
 
 
 def send_mail(settings: MailSettings, subject: str, body: str) -> None:
-    message = EmailMessage()
+    # Headers on one line up to SMTP's limit: a folded subject reads back with a space.
+    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Subject"] = subject

@@ -24,7 +24,13 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from nazorg.demo.files import dutch_date, save_workbook, write_csv
-from nazorg.demo.population import DPAN_YEARS, JUSTID_START, Episode, Population
+from nazorg.demo.population import (
+    DPAN_YEARS,
+    JUSTID_START,
+    LATE_READMISSION,
+    Episode,
+    Population,
+)
 from nazorg.municipalities import load_reference
 
 DPAN_HEADER = [
@@ -228,8 +234,13 @@ def _notifications(episodes: list[Episode], rng: random.Random) -> list[dict]:
             blank = ep.admission >= JUSTID_START and rng.random() < 0.1
             notes.append(common | {"kind": "end", "date": ep.end, "blank_place": blank})
     notes.sort(key=lambda n: (n["date"], n["ep"].person.bsn, n["kind"]))
-    for i, n in enumerate(notes, start=1):
+    # The late re-admissions of the 2019 cohort are numbered apart, so that adding them
+    # left every other notification's number as it was.
+    late = [n for n in notes if LATE_READMISSION in n["ep"].tags]
+    for i, n in enumerate([n for n in notes if LATE_READMISSION not in n["ep"].tags], start=1):
         n["nr"] = f"JV{2000000 + i:07d}"
+    for i, n in enumerate(late, start=1):
+        n["nr"] = f"JV{2900000 + i:07d}"
     return notes
 
 

@@ -85,6 +85,11 @@ ML_WITHOUT_MUNICIPALITY_2020 = 12
 # Background releases in the other JustID years (not published; they make the
 # notification stream realistic and give later cohorts to re-detention).
 ML_BACKGROUND = {2019: 150, 2021: 140, 2022: 130}
+# Of the 2019 background releases, this many are admitted again within two years (and
+# still detained at the end of the data, so no other figure moves): a whole cohort
+# without a single re-detention is implausible, and a plausibility check says so.
+ML_REDETAINED_2019 = 40
+LATE_READMISSION = "late_readmission"  # their tag: numbered and screened apart
 ML_MUNICIPALITIES = list(ML_OUTFLOW_2020)
 
 # Nazorg-plus in the 2020 cohort: 93 gross intake, of whom 69 started a trajectory.
@@ -410,6 +415,7 @@ def _limburg(rng: random.Random, pool: PersonPool) -> tuple[list[Episode], dict]
             )
         )
     # Background years: other persons, whose releases are not the published cohort.
+    background_2019: list[Episode] = []
     for year, n in ML_BACKGROUND.items():
         for person in pool.take(n):
             first = dt.date(2019, 1, 20) if year == 2019 else None
@@ -424,6 +430,8 @@ def _limburg(rng: random.Random, pool: PersonPool) -> tuple[list[Episode], dict]
                     ML_INSTITUTIONS,
                 )
             )
+            if year == 2019:
+                background_2019.append(episodes[-1])
     # Admitted before the first JustID export (only the release is in JustID) and
     # still detained at the end of the data.
     for person in pool.take(8):
@@ -453,6 +461,7 @@ def _limburg(rng: random.Random, pool: PersonPool) -> tuple[list[Episode], dict]
                 admission=_date_in(rng, 2022, first=dt.date(2022, 8, 1)),
             )
         )
+    episodes += _readmitted_2019(background_2019)
     roles = {
         "started": started,
         "registered": registered,
@@ -460,6 +469,31 @@ def _limburg(rng: random.Random, pool: PersonPool) -> tuple[list[Episode], dict]
         "municipality": municipality_of,
     }
     return episodes, roles
+
+
+def _readmitted_2019(released: list[Episode]) -> list[Episode]:
+    """New admissions of part of the 2019 background cohort, within 730 days of the
+    release, still detained at the end of the data. They come last and draw from their
+    own generator: every other demo detention, and the notification numbers and
+    screening forms of the others, stay as they were."""
+    rng = random.Random(2019)
+    readmitted = []
+    for first in sorted(rng.sample(released, ML_REDETAINED_2019), key=lambda e: e.person.bsn):
+        admission = first.end + dt.timedelta(days=rng.randrange(20, 700))
+        ep = _episode(
+            rng,
+            first.person,
+            MIDDEN_LIMBURG,
+            "JustID",
+            None,
+            first.municipality,
+            ML_INSTITUTIONS,
+            end_reason=None,
+            admission=admission,
+        )
+        ep.tags.add(LATE_READMISSION)
+        readmitted.append(ep)
+    return readmitted
 
 
 @cache

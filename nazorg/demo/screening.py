@@ -39,6 +39,7 @@ from nazorg.demo.files import write_csv
 from nazorg.demo.population import (
     JUSTID_END,
     JUSTID_START,
+    LATE_READMISSION,
     ML_INSTITUTIONS,
     SPARE_SLICES,
     Episode,
@@ -180,7 +181,12 @@ def build_forms(population: Population, seed: int = 4) -> list[Form]:
     candidates = [e for e in released_2020 if e.admission >= JUSTID_START]
     chosen = rng.sample(candidates, ML_2020_WITH_FORM)
     refusing = {id(e) for e in rng.sample(chosen, ML_2020_NO_CONSENT)}
-    others = [e for e in justid if id(e) not in in_2020 and e.admission >= JUSTID_START]
+    # (the late re-admissions of the 2019 cohort have no form: see population.py)
+    others = [
+        e
+        for e in justid
+        if id(e) not in in_2020 and e.admission >= JUSTID_START and LATE_READMISSION not in e.tags
+    ]
     screened_others = [e for e in others if rng.random() < OTHER_SCREENED_SHARE]
     not_screened = [e for e in others if all(e is not s for s in screened_others)]
 
