@@ -48,17 +48,31 @@ def test_make_demo_runs_the_quiet_command_and_make_dev_takes_a_port():
     assert "dagster job execute" not in MAKEFILE and "dagster dev" not in MAKEFILE
 
 
-def test_a_run_from_the_command_line_logs_what_a_person_reads(tmp_path):
-    # The full event stream is a flag away; a failed run (no raw folder) exits 1 and
-    # says what failed.
-    run = _run(["--log", "debug"], tmp_path / "nergens", tmp_path)
-    log = run.stdout + run.stderr
-    assert run.returncode == 1, log[-3000:]
-    assert "STEP_START" in log and " DEBUG " in log  # Dagster's own console log
-    assert "SupersessionWarning" not in log
+def test_the_full_event_stream_is_a_flag_away_and_a_failed_run_exits_1(
+    tmp_path, monkeypatch, capfd
+):
+    """``python -m pipelines --log debug`` (in this process): Dagster's own console log;
+    a failed run (no raw folder) ends with what failed, and exit code 1."""
+    from pipelines.cli import main
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    for name, value in {
+        "DAGSTER_HOME": home,
+        "NAZORG_RAW_DIR": tmp_path / "nergens",
+        "NAZORG_WAREHOUSE": tmp_path / "warehouse" / "nazorg.duckdb",
+        "NAZORG_LOG": "info",  # the flag wins
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    assert main(["--log", "debug"]) == 1
+    log = capfd.readouterr().err
+    assert "STEP_START" in log and " DEBUG " in log
     assert "is mislukt; er is niets gepubliceerd" in log
     assert "Mislukte stap: staging__" in log
 
+
+def test_a_run_from_the_command_line_logs_what_a_person_reads(tmp_path):
     # At info (the default): what was read, rebuilt and published, and where it is.
     raw = tmp_path / "raw"
     (raw / "justid").mkdir(parents=True)
