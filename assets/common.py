@@ -618,6 +618,8 @@ def source_log_records(
         if previous.get(file) != sha
     )
     removed = sorted(set(previous) - files)
+    if not files and not removed and not result.log_lines:
+        return []  # a source without exports, now and before
     new_lines, ignored = [], 0
     for line in result.log_lines:
         file = _file_of(line, source, files)
