@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from functools import cache
 
 import dagster as dg
 import pytest
@@ -107,9 +108,14 @@ def _context(name: str, runs: Runs, run: dg.DagsterRun, kind: dg.DagsterEventTyp
     )
 
 
+@cache
+def _demo_identifiers() -> frozenset[str]:
+    return frozenset(identifying_values(RAW))
+
+
 def _no_identifiers(message: EmailMessage) -> None:
     text = f"{message['Subject']}\n{message.get_content()}"
-    assert identifying_values_in(text, identifying_values(RAW)) == []
+    assert identifying_values_in(text, set(_demo_identifiers())) == []
 
 
 def test_a_failed_run_is_mailed_with_job_step_check_why_and_link(inbox, runs):
