@@ -139,15 +139,18 @@ def test_nightly_and_a_sensor_tick_on_postgresql(tmp_path, monkeypatch):
         try:
             with dg.DagsterInstance.from_config(str(home)) as instance:
                 deadline = time.monotonic() + DAEMON_TICK_SECONDS
-                while not _ticks(instance, "raw_exports_sensor"):
+                # the tick is stored when it ends, the sensor's cursor just after
+                while not (
+                    _ticks(instance, "raw_exports_sensor")
+                    and _cursor(instance, "raw_exports_sensor")
+                ):
                     assert daemon.poll() is None, "dagster-daemon stopped"
                     assert time.monotonic() < deadline, "no sensor tick within time"
                     time.sleep(0.5)
                 (tick,) = _ticks(instance, "raw_exports_sensor")[-1:]
                 assert tick.status.value == "SKIPPED"
                 assert "wacht" in (tick.skip_reason or "")  # the two-tick rule
-                cursor = _cursor(instance, "raw_exports_sensor")
-                assert cursor and len(cursor) < 300
+                assert len(_cursor(instance, "raw_exports_sensor")) < 300
         finally:
             os.killpg(daemon.pid, signal.SIGTERM)
             try:
@@ -261,3 +264,12 @@ def test_the_environment_file_names_variables_that_exist_and_all_that_production
         "NAZORG_SMTP_PORT",
     ):
         assert needed in env
+
+
+def test_the_steps_install_the_environment_file_readable_by_root_only():
+    steps = (REPO / "docs" / "operations.md").read_text()
+    install = "install -m 0600 -o root -g root deploy/nazorg.env.example /etc/nazorg/nazorg.env"
+    assert install in steps and install in ENV_EXAMPLE.read_text()
+    for unit in UNITS:
+        assert f"deploy/systemd/{unit.name}" in steps  # every unit is installed
+    assert "install -o nazorg -g nazorg -m 0640 deploy/dagster.yaml" in steps
