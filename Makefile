@@ -29,9 +29,12 @@ setup: $(BIN)/dagster
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# The log of a run: info (what was read, rebuilt, published; where the results are), or
+# debug for Dagster's full event stream: `make demo LOG=debug`.
+LOG ?=
 ## 1. set up and run the nightly job on the committed demo data
 demo: setup
-	$(BIN)/dagster job execute -m pipelines -j nightly
+	$(if $(LOG),NAZORG_LOG=$(LOG) )$(BIN)/python -m pipelines
 
 ## 2. set up and run the tests
 test: setup $(BASELINE_SITE)/.installed
@@ -55,8 +58,10 @@ bench: setup $(BASELINE_SITE)/.installed
 profile: setup
 	$(BIN)/python -m bench.run --profile bench/profile
 
+# The UI (http://127.0.0.1:$(PORT)) and the daemon, as on a server: `make dev PORT=3001`.
+PORT ?= 3000
 dev: setup
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/python -m pipelines.dev --port $(PORT)
 
 clean:
 	rm -rf $(VENV) $(BASELINE_SITE) warehouse/*.duckdb warehouse/reports .dagster_home

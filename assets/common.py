@@ -19,11 +19,14 @@ step, which keeps ``warehouse/published`` (downstream of every table) from runni
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import queue
 import threading
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -58,18 +61,41 @@ _FIRST_OF_EACH_RECORD = (
 )
 
 
+# Rows of a KPI table shown in its metadata (the first rows, in the table's order).
+PREVIEW_ROWS = 10
+
+
 def table_metadata(con: duckdb.DuckDBPyConnection, model: type[TableModel]) -> dict:
-    """Row count and column schema; no preview of rows (they may hold pseudonyms)."""
+    """Row count and column schema (the types DuckDB stores, the Dutch descriptions); for
+    a ``kpi`` table (aggregates) a preview of its first rows. Never a preview of
+    ``staging`` or ``quality`` rows: those hold pseudonyms and file details."""
     table = model.table()
+    schema, name = table.split(".")
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     _, descriptions = model.descriptions()
-    return {
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
+            "AND table_name = ? AND database_name = current_database()",
+            [schema, name],
+        ).fetchall()
+    )
+    metadata = {
         "dagster/row_count": rows,
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, description=text) for name, text in descriptions.items()]
+            columns=[
+                dg.TableColumn(name, type=types.get(name, "onbekend"), description=text)
+                for name, text in descriptions.items()
+            ]
         ),
         "table": table,
     }
+    if schema == "kpi":
+        preview = con.sql(f"SELECT * FROM {table} LIMIT {PREVIEW_ROWS}").pl()
+        metadata["preview"] = dg.MetadataValue.md(
+            f"Eerste {preview.height} van {rows} rijen:\n\n{markdown(preview)}"
+        )
+    return metadata
 
 
 # --------------------------------------------------------------------------- checks
@@ -93,6 +119,11 @@ class SqlCheck:
     description: str
     query: str
     blocking: bool = True
+    # Compares with the last published warehouse, attached read-only as
+    # ``last_published``; passes when nothing was published yet.
+    against_published: bool = False
+    # Values for ``{placeholders}`` in the query, read when the check runs (settings).
+    parameters: Callable[[], dict] | None = None
 
     def spec(self) -> dg.AssetCheckSpec:
         return dg.AssetCheckSpec(
@@ -102,10 +133,38 @@ class SqlCheck:
             description=self.description,
         )
 
-    def evaluate(self, con: duckdb.DuckDBPyConnection, log) -> dg.AssetCheckResult:
+    def evaluate(
+        self, con: duckdb.DuckDBPyConnection, log, published: Path | None = None
+    ) -> dg.AssetCheckResult:
+        query = self.query.format(**self.parameters()) if self.parameters else self.query
+        metadata: dict = {}
+        if self.parameters:
+            metadata["parameters"] = self.parameters()
         with stage("validate"):
-            offending = con.sql(self.query).pl()
-        metadata: dict = {"offending_rows": offending.height}
+            if not self.against_published:
+                offending = con.sql(query).pl()
+            else:
+                with attached_published(con, published) as attached:
+                    if not attached:
+                        return self._result(
+                            True,
+                            {
+                                **metadata,
+                                "reason": "nog geen gepubliceerd warehouse om mee te vergelijken",
+                            },
+                        )
+                    try:
+                        offending = con.sql(query).pl()
+                    except duckdb.CatalogException as error:  # an older published file
+                        return self._result(
+                            True,
+                            {
+                                **metadata,
+                                "reason": "niet te vergelijken met het gepubliceerde warehouse "
+                                f"({type(error).__name__})",
+                            },
+                        )
+        metadata["offending_rows"] = offending.height
         if offending.height:
             metadata["examples"] = dg.MetadataValue.md(markdown(offending.head(MAX_FAILURE_ROWS)))
             # Where a failing row came from an input row, the first few are named.
@@ -116,13 +175,41 @@ class SqlCheck:
                 + (f"; uit de invoer: {where}" if where else "")
                 + (". Er wordt niet gepubliceerd." if self.blocking else "")
             )
+        return self._result(offending.height == 0, metadata)
+
+    def _result(self, passed: bool, metadata: dict) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(
             asset_key=asset_key(self.table),
             check_name=self.name,
-            passed=offending.height == 0,
+            passed=passed,
             severity=dg.AssetCheckSeverity.ERROR if self.blocking else dg.AssetCheckSeverity.WARN,
+            description=self.description,
             metadata=metadata,
         )
+
+
+@contextmanager
+def attached_published(con: duckdb.DuckDBPyConnection, published: Path | None) -> Iterator[bool]:
+    """The published warehouse attached read-only as ``last_published`` (False: none)."""
+    if published is None or not Path(published).exists():
+        yield False
+        return
+    con.execute(f"ATTACH {_sql_text(str(published))} AS last_published (READ_ONLY)")
+    try:
+        yield True
+    finally:
+        con.execute("DETACH last_published")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def schema_check_description(model: type[TableModel]) -> str:
+    return (
+        f"{model.table()} voldoet aan het Pandera-model {model.__name__} (kolommen, typen "
+        "en regels per kolom). Blokkerend: anders wordt niet gepubliceerd."
+    )
 
 
 def schema_check_spec(model: type[TableModel]) -> dg.AssetCheckSpec:
@@ -130,7 +217,7 @@ def schema_check_spec(model: type[TableModel]) -> dg.AssetCheckSpec:
         SCHEMA_CHECK,
         asset=asset_key(model.table()),
         blocking=True,
-        description=f"{model.table()} voldoet aan het Pandera-model {model.__name__}.",
+        description=schema_check_description(model),
     )
 
 
@@ -208,7 +295,11 @@ def validate_frame(model: type[TableModel], frame: pl.DataFrame, log) -> dg.Asse
             + ". Er wordt niet gepubliceerd."
         )
         return dg.AssetCheckResult(
-            asset_key=key, check_name=SCHEMA_CHECK, passed=False, metadata=metadata
+            asset_key=key,
+            check_name=SCHEMA_CHECK,
+            passed=False,
+            description=schema_check_description(model),
+            metadata=metadata,
         )
     return dg.AssetCheckResult(
         asset_key=key, check_name=SCHEMA_CHECK, passed=True, metadata={"rows": frame.height}
@@ -263,6 +354,7 @@ def validate_update(
         asset_key=asset_key(model.table()),
         check_name=SCHEMA_CHECK,
         passed=result.passed and not duplicates,
+        description=schema_check_description(model),
         metadata=metadata,
     )
 
@@ -294,13 +386,29 @@ class Step:
     key: str
     rebuilt: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    # The published warehouse, for checks that compare with the last published run.
+    published: Path | None = None
+    # Why each table of ``rebuilt`` was built again (builds.rebuild_reason).
+    reasons: dict[str, str] = field(default_factory=dict)
+    # The parts of every inputs fingerprint made in this step (builds.inputs_parts).
+    _parts: dict[str, dict] = field(default_factory=dict)
 
     def inputs(self, upstream: Iterable[str] = (), extra: str = "") -> str:
-        return builds.inputs_fingerprint(self.con, key=self.key, upstream=upstream, extra=extra)
+        fingerprint = builds.inputs_fingerprint(
+            self.con, key=self.key, upstream=upstream, extra=extra
+        )
+        self._parts[fingerprint] = builds.inputs_parts(
+            self.con, key=self.key, upstream=upstream, extra=extra
+        )
+        return fingerprint
 
     def previous(self, model: type[TableModel], inputs: str) -> str | None:
-        """The run whose build of this table can be kept, or None to rebuild."""
-        return builds.previous_build(self.con, model.table(), inputs)
+        """The run whose build of this table can be kept, or None to rebuild (and why)."""
+        table = model.table()
+        found = builds.previous_build(self.con, table, inputs)
+        if found is None:
+            self.reasons[table] = builds.rebuild_reason(self.con, table, self._parts.get(inputs))
+        return found
 
     def selected(self, model: type[TableModel]) -> bool:
         return asset_key(model.table()) in self.context.selected_asset_keys
@@ -371,6 +479,7 @@ class Step:
             content=content,
             fixed_inputs=fixed_inputs,
             checked=schema_result.passed,
+            parts=self._parts.get(inputs),
         )
         yield dg.MaterializeResult(
             asset_key=asset_key(table),
@@ -406,14 +515,28 @@ class Step:
     def sql_checks(self, checks: Iterable[SqlCheck]) -> Iterator[dg.AssetCheckResult]:
         for check in checks:
             if self._wanted(dg.AssetCheckKey(asset_key(check.table), check.name)):
-                yield check.evaluate(self.con, self.context.log)
+                yield check.evaluate(self.con, self.context.log, self.published)
+
+    def python_check(self, check, *args) -> Iterator[dg.AssetCheckResult]:
+        """A check computed in Python (``check.evaluate(*args, log)``), when selected."""
+        if self._wanted(dg.AssetCheckKey(asset_key(check.table), check.name)):
+            yield check.evaluate(*args, self.context.log)
 
     def log_summary(self, layer: str) -> None:
+        """One message: which tables were built again and why, and which were kept."""
+        lines = []
+        by_reason: dict[str, list[str]] = {}
+        for table in self.rebuilt:
+            by_reason.setdefault(self.reasons.get(table, "bijgewerkt"), []).append(table)
+        for reason, tables in by_reason.items():
+            lines.append(f"{layer}: opnieuw gebouwd ({reason}): {', '.join(tables)}")
         if self.kept:
-            self.context.log.info(
-                f"{layer}: {len(self.rebuilt)} tabel(len) opnieuw gebouwd, {len(self.kept)} "
-                f"ongewijzigd (zelfde invoer en code als de vorige build): {', '.join(self.kept)}"
+            lines.append(
+                f"{layer}: {len(self.kept)} tabel(len) ongewijzigd (zelfde invoer en code als "
+                f"de vorige build): {', '.join(self.kept)}"
             )
+        if lines:
+            self.context.log.info("\n".join(lines))
 
 
 def run_ahead(events: Generator) -> Iterator:
@@ -470,6 +593,7 @@ def record_sources(
 ) -> None:
     """Write the ledger, rejects and warnings of these sources; log what is worth a line."""
     sources = list(results)
+    previous = previous_ledger(con, sources)
     ledger = pl.concat([r.ledger for r in results.values()])
     rejected = pl.concat([r.rejected for r in results.values()])
     warnings = pl.concat([r.warnings for r in results.values()])
@@ -483,5 +607,95 @@ def record_sources(
         replace_source_rows(con, RejectedRows, sources, rejected, labels)
         replace_source_rows(con, RowWarnings, sources, warnings, labels)
     for name, result in results.items():
-        for level, line in result.log_records(name):
+        for level, line in source_log_records(name, result, previous):
             (log.warning if level == "warning" else log.info)(line)
+
+
+# New or changed exports named in the log, per source; past this many they are counted.
+MAX_NAMED_FILES = 10
+
+
+def previous_ledger(con: duckdb.DuckDBPyConnection, sources: list[str]) -> dict[str, str] | None:
+    """``file → sha256`` of these sources as the last published run read them (the work
+    file starts as a copy of the published warehouse); None before the first run."""
+    if not table_exists(con, "quality.file_ledger"):
+        return None
+    rows = con.execute("SELECT file, sha256, source FROM quality.file_ledger").fetchall()
+    return {file: sha for file, sha, source in rows if source in sources}
+
+
+def _file_of(line: str, source: str, files: set[str]) -> str | None:
+    """The ledger file a log line of ``source`` is about (``"justid: <file> loaded: …"``)."""
+    prefix = f"{source}: "
+    if not line.startswith(prefix):
+        return None
+    rest = line[len(prefix) :]
+    position = rest.find(" ")
+    while position != -1:
+        if rest[:position] in files:
+            return rest[:position]
+        position = rest.find(" ", position + 1)
+    return rest if rest in files else None
+
+
+def source_log_records(
+    source: str, result: SourceResult, previous: dict[str, str] | None
+) -> list[tuple[str, str]]:
+    """What a run logs about a source: the exports that are new or changed since the last
+    published run by name, with their remarks and failures as
+    :meth:`SourceResult.log_records` gives them; the unchanged exports (and files that
+    are no export, such as a read-me) only counted, their remarks not repeated every
+    night. The first run (nothing published yet) logs every file's remarks."""
+    if previous is None:
+        return result.log_records(source)
+    ledger = result.ledger.select("file", "sha256", "status", "rows_loaded", "rows_rejected")
+    files = set(ledger.get_column("file").to_list())
+    new = sorted(
+        file
+        for file, sha in zip(ledger["file"], ledger["sha256"], strict=True)
+        if previous.get(file) != sha
+    )
+    removed = sorted(set(previous) - files)
+    if not files and not removed and not result.log_lines:
+        return []  # a source without exports, now and before
+    new_lines, ignored = [], 0
+    for line in result.log_lines:
+        file = _file_of(line, source, files)
+        if file is None:
+            ignored += 1  # a file that is no export (logged as ignored)
+        elif file in new:
+            new_lines.append(line)
+    records = dataclasses.replace(result, log_lines=new_lines).log_records(source)
+    warnings = [r for r in records if r[0] == "warning"]
+    info = [text for level, text in records if level != "warning"]
+    if new:
+        named = ", ".join(new[:MAX_NAMED_FILES])
+        more = f" en nog {len(new) - MAX_NAMED_FILES}" if len(new) > MAX_NAMED_FILES else ""
+        head = (
+            f"{source}: {len(new)} export(s) nieuw of gewijzigd sinds de vorige run: {named}{more}"
+        )
+    else:
+        head = f"{source}: geen nieuwe of gewijzigde exports sinds de vorige run"
+    lines = [head, *info]
+    if removed:
+        lines.append(f"{source}: {len(removed)} export(s) verwijderd sinds de vorige run")
+    unchanged = ledger.filter(~pl.col("file").is_in(new))
+    if unchanged.height:
+        remarks = [
+            f"{n} {word}"
+            for n, word in (
+                ((unchanged["status"] == "failed").sum(), "mislukt"),
+                ((unchanged["status"] == "duplicate").sum(), "duplicaat"),
+                ((unchanged["rows_rejected"].fill_null(0) > 0).sum(), "met afgewezen rijen"),
+            )
+            if n
+        ]
+        lines.append(
+            f"{source}: {unchanged.height} ongewijzigde export(s) zoals bij de vorige run "
+            f"({unchanged['rows_loaded'].fill_null(0).sum()} rijen"
+            + (f"; {', '.join(remarks)}, niet opnieuw gemeld" if remarks else "")
+            + "); zie quality.file_ledger"
+        )
+    if ignored:
+        lines.append(f"{source}: {ignored} bestand(en) genegeerd (geen .csv of .xlsx)")
+    return [*warnings, ("info", "\n".join(lines))]

@@ -21,6 +21,7 @@ import duckdb
 from pydantic import Field
 
 from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_and_write
+from assets.plausibility import OUTFLOW_COMPLETE_YEARS_STABLE, REDETENTION_PREVALENCE_NOT_ZERO
 from assets.sql import sql
 from nazorg import builds
 from nazorg import cohort as cohort_mkba_tables
@@ -120,6 +121,7 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                    LEFT JOIN staging.municipalities m ON m.code = o.municipality_code
                    WHERE m.region IS DISTINCT FROM o.region""",
             ),
+            OUTFLOW_COMPLETE_YEARS_STABLE,
         ),
     ),
     KpiTable(
@@ -364,6 +366,7 @@ KPI_TABLES: tuple[KpiTable, ...] = (
                           IS DISTINCT FROM sum(new_detentions_2y) FILTER (WHERE aftercare_group = 'all')
                        OR count(DISTINCT window_complete) <> 1""",
             ),
+            REDETENTION_PREVALENCE_NOT_ZERO,
         ),
         adapt=_without_missing_cases,
     ),
@@ -392,7 +395,7 @@ def kpi_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
 
 def _kpi_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
-        step = Step(context, con, nazorg.key(context.log))
+        step = Step(context, con, nazorg.key(context.log), published=nazorg.settings().warehouse)
         for kpi in KPI_TABLES:
             if not step.selected(kpi.model):
                 # Checks selected without their table run on the table as it stands.

@@ -15,7 +15,16 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     its step and skips this one, so a figure that would mislead a manager is never
     published."""
 
-    @dg.asset(key=PUBLISHED_KEY, group_name="publish", deps=upstream)
+    @dg.asset(
+        key=PUBLISHED_KEY,
+        group_name="publish",
+        deps=upstream,
+        description=(
+            "Het gepubliceerde warehouse (NAZORG_WAREHOUSE) dat analisten openen: de run "
+            "bouwt in een eigen werkbestand en vervangt het gepubliceerde bestand in één "
+            "atomaire stap, pas als geen blokkerende controle faalt."
+        ),
+    )
     def published(
         context: dg.AssetExecutionContext, nazorg: NazorgWarehouse
     ) -> dg.MaterializeResult:
@@ -24,19 +33,38 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         work = nazorg.work_file(context.run.run_id)
         with nazorg.connect(context.run.run_id) as con:
             # (also makes sure the work file exists, for a run that selected only this asset)
+            built = {}
             if table_exists(con, BUILDS_TABLE):
                 describe(con, TableBuilds)
+                built = dict(
+                    con.execute(
+                        f"SELECT run_id = ?, count(*) FROM {BUILDS_TABLE} GROUP BY ALL",
+                        [context.run.run_id],
+                    ).fetchall()
+                )
             create_views(con)
             summary = run_summary(con)
         nazorg.release()
         publish(work, settings.warehouse)
-        context.log.info(f"Warehouse gepubliceerd: {settings.warehouse}")
+        context.log.info(
+            f"Warehouse gepubliceerd: {settings.warehouse} ({built.get(True, 0)} tabel(len) "
+            f"in deze run gebouwd, {built.get(False, 0)} ongewijzigd overgenomen)"
+        )
         log_run_summary(context.log, summary)
         return dg.MaterializeResult(
             metadata={
-                "path": str(settings.warehouse),
+                "path": dg.MetadataValue.path(str(settings.warehouse)),
+                "tables_built": built.get(True, 0),
+                "tables_kept": built.get(False, 0),
                 **{k: v for k, v in summary.items() if k != "failed_files"},
-            }
+                # What could not be read, and why (the alert mail lists it).
+                "failed_files": dg.MetadataValue.json(
+                    [
+                        {"file": file, "error": error or ""}
+                        for file, error in summary["failed_files"]
+                    ]
+                ),
+            },
         )
 
     return published

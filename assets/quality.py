@@ -4,6 +4,7 @@ and unlinked screening forms — in one step, once every source has loaded."""
 import dagster as dg
 
 from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_frame
+from assets.plausibility import ROWS_NOT_HALVED
 from assets.sql import sql
 from nazorg.sources.screening import link_summary
 from nazorg.warehouse import (
@@ -51,7 +52,7 @@ ROWS_BELONG_TO_LOADED_FILES = SqlCheck(
     blocking=False,
 )
 CHECKS = {
-    FileLedger: [ALL_FILES_LOADED],
+    FileLedger: [ALL_FILES_LOADED, ROWS_NOT_HALVED],
     RejectedRows: [ROWS_BELONG_TO_LOADED_FILES],
 }
 MODELS = (*SHARED_MODELS, ReleasesWithoutMunicipality, UnlinkedScreenings, RegionFiles)
@@ -87,7 +88,7 @@ def quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
 
 def _quality_tables(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     with nazorg.connect(context.run.run_id) as con:
-        step = Step(context, con, nazorg.key(context.log))
+        step = Step(context, con, nazorg.key(context.log), published=nazorg.settings().warehouse)
         for model in MODELS:
             if not step.selected(model) or not _exists_or_buildable(con, model):
                 continue

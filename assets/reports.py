@@ -6,7 +6,12 @@ staging), so a workbook always matches what analysts see.
 """
 
 import datetime as dt
+import json
 import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -35,7 +40,16 @@ def shielding_threshold(configured: int | None, environment: str | None) -> int:
     return DEFAULT_THRESHOLD
 
 
-@dg.asset(key=["reports", "region_workbooks"], group_name="reports", deps=[PUBLISHED_KEY])
+@dg.asset(
+    key=["reports", "region_workbooks"],
+    group_name="reports",
+    deps=[PUBLISHED_KEY],
+    description=(
+        "Eén Excel-werkmap per regio (kpi_<regio>.xlsx in NAZORG_REPORTS_DIR) voor "
+        "managers, geschreven uit het zojuist gepubliceerde warehouse (alleen kpi en "
+        "quality)."
+    ),
+)
 def region_workbooks(
     context: dg.AssetExecutionContext, config: WorkbookConfig, nazorg: NazorgWarehouse
 ) -> dg.MaterializeResult:
@@ -55,9 +69,56 @@ def region_workbooks(
             suppression_threshold=threshold,
             run_time=dt.datetime.now(dt.UTC),
         )
-    # One message, a line per workbook: every message is an event Dagster stores.
-    if paths:
-        context.log.info("\n".join(f"Rapportage geschreven: {path}" for path in paths))
+    # One message: every message is an event Dagster stores.
+    context.log.info(where_to_find(settings.warehouse, paths))
     return dg.MaterializeResult(
         metadata={"workbooks": [str(p) for p in paths], "suppression_threshold": threshold or 0}
     )
+
+
+def _shown(path: Path) -> str:
+    """A path as a person types it here: relative to the working folder when inside it."""
+    path = Path(path).absolute()
+    try:
+        return shlex.quote(path.relative_to(Path.cwd()).as_posix())
+    except ValueError:
+        return shlex.quote(str(path))
+
+
+def open_workbook_command() -> str:
+    """The desktop's opener, else LibreOffice, else (a server) xdg-open all the same."""
+    for command in ("xdg-open", "libreoffice --calc", "soffice --calc"):
+        if shutil.which(command.split()[0]):
+            return command
+    return "xdg-open"
+
+
+def open_warehouse_command(warehouse: Path) -> str:
+    """The DuckDB command-line client of the environment (``duckdb-cli``, which reads the
+    published file's storage version), read-only; else an interactive Python with a
+    read-only connection ``con``."""
+    cli = Path(sys.executable).with_name("duckdb")
+    if cli.exists():
+        return f"{_shown(cli)} -readonly {_shown(Path(warehouse))}"
+    python = _shown(Path(sys.executable))
+    target = json.dumps(str(Path(warehouse).absolute()))
+    code = (
+        f"import duckdb; con = duckdb.connect({target}, read_only=True); "
+        'con.sql("SHOW ALL TABLES").show()'
+    )
+    return f"{python} -i -c {shlex.quote(code)}"
+
+
+def where_to_find(warehouse: Path, workbooks: list[Path]) -> str:
+    """The run's last message: where the results are and the command that opens each."""
+    lines = [
+        f"Warehouse: {_shown(warehouse)}",
+        f"    openen (alleen-lezen, Python met duckdb): {open_warehouse_command(warehouse)}",
+    ]
+    opener = open_workbook_command()
+    for path in workbooks:
+        lines.append(f"Rapportage geschreven: {_shown(path)}")
+        lines.append(f"    openen: {opener} {_shown(path)}")
+    if not workbooks:
+        lines.append("Geen rapportages geschreven (geen regio met cijfers).")
+    return "\n".join(lines)

@@ -17,6 +17,7 @@ from assets.common import (
     validate_and_write,
     validate_update,
 )
+from assets.plausibility import JUSTID_FRESHNESS
 from nazorg import builds
 from nazorg.ingest import QUALITY_SCHEMA, date_bound_fingerprint, ingest_source, region_slug
 from nazorg.municipalities import load_reference
@@ -54,7 +55,15 @@ def _ingest(nazorg: NazorgWarehouse, spec, parser, key: str, regions=None):
     )
 
 
-@dg.asset(key=MUNICIPALITIES_KEY, group_name="staging", check_specs=check_specs([Municipalities]))
+@dg.asset(
+    key=MUNICIPALITIES_KEY,
+    group_name="staging",
+    check_specs=check_specs([Municipalities]),
+    description=(
+        "Eén rij per gemeente (CBS-code) van de referentielijst, met regio, geldigheid en "
+        "opvolger na een herindeling."
+    ),
+)
 def municipalities(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per municipality (CBS code) of the reference list, with mergers."""
     with nazorg.connect(context.run.run_id) as con:
@@ -66,6 +75,7 @@ def municipalities(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         frame = _model_frame(Municipalities, load_reference())
         result = validate_and_write(con, Municipalities, frame, context.log)
         yield from step.built_table(Municipalities, inputs, result, content=inputs)
+        step.log_summary("staging")
 
 
 REGION_MATCHES_MUNICIPALITY = SqlCheck(
@@ -84,7 +94,16 @@ REGION_MATCHES_MUNICIPALITY = SqlCheck(
     key=DETENTIONS_KEY,
     group_name="staging",
     deps=[MUNICIPALITIES_KEY],
-    check_specs=check_specs([Detentions], [REGION_MATCHES_MUNICIPALITY]),
+    check_specs=[
+        *check_specs([Detentions], [REGION_MATCHES_MUNICIPALITY]),
+        JUSTID_FRESHNESS.spec(),
+    ],
+    description=(
+        "Eén rij per detentieperiode, JustID en DPAN samen, gepseudonimiseerd: meldingen uit "
+        "raw/justid en raw/dpan gekoppeld tot perioden en geplaatst in de gemeente bij "
+        "ontslag. Zijn er alleen exports bijgekomen, dan worden alleen de perioden van de "
+        "personen in de nieuwe bestanden opnieuw opgebouwd."
+    ),
 )
 def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per detention episode, JustID and DPAN together.
@@ -105,6 +124,7 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         if previous := step.previous(Detentions, inputs):
             context.log.info("justid, dpan: exports ongewijzigd; staging.detentions blijft staan")
             yield from step.kept_table(Detentions, previous, [REGION_MATCHES_MUNICIPALITY])
+            yield from step.python_check(JUSTID_FRESHNESS, nazorg.settings().raw_dir)
             return
         fixed = step.inputs(["staging.municipalities"], dated)
         justid = _ingest(nazorg, det.JUSTID, det.parse_justid, key)
@@ -149,6 +169,8 @@ def detentions(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             fixed_inputs=fixed,
             metadata=how,
         )
+        yield from step.python_check(JUSTID_FRESHNESS, nazorg.settings().raw_dir)
+        step.log_summary("staging")
 
 
 # An update rebuilds the episodes of the persons in the new exports; past this share of
@@ -221,6 +243,12 @@ def _placement_warnings(warnings: pl.DataFrame) -> pl.DataFrame:
     group_name="staging",
     deps=[MUNICIPALITIES_KEY],
     check_specs=check_specs([Cases]),
+    description=(
+        "Eén rij per casus van de eigen registratie van het veiligheidshuis "
+        "(raw/caseload/<regio>/*.xlsx, elk tabblad met de kopregel). Bij cumulatieve "
+        "herexports wint het bestand dat als laatste sorteert; oudere rijen staan als "
+        "waarschuwing superseded in quality.row_warnings."
+    ),
 )
 def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per case of the region's own register (``raw/caseload/<region>/*.xlsx``).
@@ -257,6 +285,7 @@ def cases(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         yield from step.built_table(
             Cases, inputs, check, content=inputs, metadata={"superseded_rows": superseded.height}
         )
+        step.log_summary("staging")
 
 
 LINKS_TO_KNOWN_EPISODES = SqlCheck(
@@ -277,6 +306,12 @@ LINKS_TO_KNOWN_EPISODES = SqlCheck(
     group_name="staging",
     deps=[DETENTIONS_KEY],
     check_specs=check_specs([Screenings], [LINKS_TO_KNOWN_EPISODES]),
+    description=(
+        "Eén rij per screeningsformulier (raw/screening), gekoppeld aan de detentieperiode "
+        "van dezelfde persoon: op datum van insluiting, anders de insluiting hoogstens 14 "
+        "dagen vóór het formulier. Een formulier zonder koppeling laadt wel en staat als "
+        "waarschuwing in quality.row_warnings."
+    ),
 )
 def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per screening form, linked to its detention episode.
@@ -347,6 +382,7 @@ def screenings(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
             fixed_inputs=fixed,
             metadata={**how, "unlinked_forms": unlinked.height},
         )
+        step.log_summary("staging")
 
 
 def _episodes_of(con, persons: pl.Series) -> pl.DataFrame:
@@ -362,6 +398,11 @@ def _episodes_of(con, persons: pl.Series) -> pl.DataFrame:
     group_name="staging",
     deps=[CASES_KEY],
     check_specs=check_specs([CohortSample]),
+    description=(
+        "Eén rij per casus in de steekproef van een cohortvervolgmeting "
+        "(raw/cohort/<regio>/, tabblad Steekproef), via de casusregistratie aan de persoon "
+        "gekoppeld; een casusnummer dat niet in die registratie staat is een afgewezen rij."
+    ),
 )
 def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
     """One row per sampled case of a cohort follow-up (``raw/cohort/<region>/``, sheet
@@ -399,3 +440,4 @@ def cohort_sample(context: dg.AssetExecutionContext, nazorg: NazorgWarehouse):
         check = validate_and_write(con, CohortSample, frame, context.log)
         record_sources(con, context.log, {"cohort": linked})
         yield from step.built_table(CohortSample, inputs, check, content=inputs)
+        step.log_summary("staging")

@@ -65,6 +65,9 @@ BUILDS_COLUMNS = {
     "rows": "BIGINT",
     # The content and code a passed Pandera check vouches for (see checked_fingerprint).
     "checked": "VARCHAR",
+    # What the inputs fingerprint was made of (JSON, see inputs_parts): the next run
+    # says why it rebuilds the table (rebuild_reason).
+    "parts": "VARCHAR",
 }
 
 
@@ -124,6 +127,50 @@ def _signature(path: Path, raw_dir: Path) -> str:
         return sha256_of(path)
     except OSError as exc:  # unreadable now: a failed file, and a change later
         return f"unreadable {type(exc).__name__}"
+
+
+def inputs_parts(
+    con: duckdb.DuckDBPyConnection, *, key: str, upstream: Iterable[str] = (), extra: str = ""
+) -> dict:
+    """What :func:`inputs_fingerprint` is made of, each part fingerprinted on its own."""
+    with stage("fingerprints"):
+        contents = stored_contents(con)
+    return {
+        "code": code_fingerprint(),
+        "key": key_fingerprint(key),
+        "extra": hashlib.sha256(extra.encode()).hexdigest(),
+        "upstream": {table: contents.get(table) for table in sorted(upstream)},
+    }
+
+
+def rebuild_reason(con: duckdb.DuckDBPyConnection, table: str, parts: dict | None) -> str:
+    """Why ``table`` is built again, in words: what differs from its recorded build."""
+    if not (table_exists(con, BUILDS_TABLE) and table_exists(con, table)):
+        return "nog niet gebouwd"
+    try:
+        found = con.execute(
+            f"SELECT parts FROM {BUILDS_TABLE} WHERE table_name = ?", [table]
+        ).fetchall()
+    except duckdb.Error:  # an older shape of the table
+        found = []
+    if not found:
+        return "nog niet gebouwd"
+    if not found[0][0] or parts is None:
+        return "vorige build van een oudere versie van de pipeline"
+    previous = json.loads(found[0][0])
+    reasons = []
+    if previous.get("code") != parts["code"]:
+        reasons.append("code gewijzigd")
+    if previous.get("key") != parts["key"]:
+        reasons.append("pseudonimiseringssleutel gewijzigd")
+    if previous.get("extra") != parts["extra"]:
+        what = "exports" if table.startswith("staging.") else "query of instellingen"
+        reasons.append(f"{what} gewijzigd")
+    before, now = previous.get("upstream", {}), parts["upstream"]
+    changed = sorted(t for t in set(before) | set(now) if before.get(t) != now.get(t))
+    if changed:
+        reasons.append(f"invoer gewijzigd: {', '.join(changed)}")
+    return "; ".join(reasons) or "invoer gewijzigd"
 
 
 def inputs_fingerprint(
@@ -223,6 +270,7 @@ def record_build(
     content: str | None = None,
     fixed_inputs: str | None = None,
     checked: bool = False,
+    parts: dict | None = None,
 ) -> str:
     """Remember how ``table`` was just built; return its content fingerprint.
 
@@ -231,22 +279,24 @@ def record_build(
     determines its content just as well and costs nothing to compute. ``fixed_inputs``
     is the part of the inputs that a later run may *update* the table under (rather
     than rebuild it), e.g. code, key and reference data while exports are only added.
-    ``checked``: the table's Pandera check passed.
+    ``checked``: the table's Pandera check passed. ``parts``: :func:`inputs_parts` of
+    ``inputs``, kept to say why a later run rebuilds the table.
     """
     with stage("fingerprints"):
         content = content or content_fingerprint(con, table)
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         _ensure_builds_table(con)
         vouched = checked_fingerprint(content) if checked else None
-        _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows, vouched)
+        described = json.dumps(parts, sort_keys=True) if parts is not None else None
+        _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows, vouched, described)
     return content
 
 
-def _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows, checked) -> None:
+def _insert_build(con, table, inputs, content, fixed_inputs, run_id, rows, checked, parts) -> None:
     con.execute(
         f"INSERT OR REPLACE INTO {BUILDS_TABLE} ({', '.join(BUILDS_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(BUILDS_COLUMNS))})",
-        [table, inputs, content, fixed_inputs, run_id, _utc_now(), rows, checked],
+        [table, inputs, content, fixed_inputs, run_id, _utc_now(), rows, checked, parts],
     )
 
 

@@ -1,4 +1,5 @@
-"""Dagster code location: ``dagster job execute -m pipelines -j nightly``."""
+"""Dagster code location (``workspace.yaml``); ``python -m pipelines`` runs job ``nightly``
+once (:mod:`pipelines.cli`), as ``dagster job execute -m pipelines -j nightly`` does."""
 
 import atexit
 import gc

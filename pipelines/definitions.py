@@ -9,7 +9,9 @@ import dagster as dg
 
 from assets import kpi, quality, reports, staging
 from assets.publish import build_publish_asset
+from pipelines.alerts import SENSORS as ALERT_SENSORS
 from pipelines.automation import nightly_schedule, raw_exports_sensor
+from pipelines.logs import LOGGERS
 from pipelines.resources import NazorgWarehouse
 
 LAYER_MODULES = [staging, quality, kpi]
@@ -25,6 +27,9 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
         # One warehouse file, one writer: steps run one after another in one process
         # (a process per step would cost seconds and fight over the file lock).
         executor_def=dg.in_process_executor,
+        # Dagster starts a job's loggers only when the run config names them: this
+        # default (merged with any run config given) starts the quiet console logger.
+        config={"loggers": {"console": {}}},
     )
     return dg.Definitions(
         assets=[
@@ -39,6 +44,8 @@ def build_defs(*, resources: dict | None = None) -> dg.Definitions:
         # second fails on DuckDB's file lock.
         executor=dg.in_process_executor,
         schedules=[nightly_schedule],
-        sensors=[raw_exports_sensor],
+        sensors=[raw_exports_sensor, *ALERT_SENSORS],
+        # The log on the terminal at INFO, for every job (pipelines/logs.py).
+        loggers=LOGGERS,
         resources={"nazorg": NazorgWarehouse(), **(resources or {})},
     )

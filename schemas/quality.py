@@ -141,6 +141,10 @@ class TableBuilds(TableModel):
         nullable=True,
         description="Vingerafdruk van inhoud en code waarvoor de Pandera-controle van deze build slaagde; een herbouw met dezelfde inhoud en code hoeft niet opnieuw gecontroleerd te worden. Leeg: niet geslaagd.",
     )
+    parts: str | None = pa.Field(
+        nullable=True,
+        description="De delen van de invoervingerafdruk (JSON: code, sleutel, exports of query, inhoud per gelezen tabel), waarmee een volgende run in het log zegt waarom hij de tabel opnieuw bouwt.",
+    )
 
     class Config:
         name = "quality.table_builds"

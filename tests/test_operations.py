@@ -39,7 +39,7 @@ from polars.testing import assert_frame_equal
 
 from nazorg.ingest import decode_text
 from pipelines import defs
-from pipelines.automation import SETTLE_SECONDS, evaluate, nightly_schedule, raw_exports_sensor
+from pipelines.automation import nightly_schedule, raw_exports_sensor
 from pipelines.resources import NazorgWarehouse
 from tests.conftest import RAW, REPO, TEST_KEY
 from tests.test_bad_input import LoggedRun, double_the_outflow_shares, run_logged
@@ -93,11 +93,44 @@ def export(raw: Path, name: str, content: str, age: float = 60) -> Path:
 
 def tick(raw: Path, cursor: str | None, env_raw_dir: bool = False):
     """One evaluation of the real sensor, as the daemon would do it."""
-    resource = NazorgWarehouse() if env_raw_dir else NazorgWarehouse(raw_dir=str(raw))
+    warehouse = str(raw.parent / "warehouse" / "nazorg.duckdb")
+    resource = (
+        NazorgWarehouse(warehouse=warehouse)
+        if env_raw_dir
+        else NazorgWarehouse(raw_dir=str(raw), warehouse=warehouse)
+    )
     # As the daemon does: the resource has a lifecycle (it closes a run's work file).
     with dg.build_sensor_context(cursor=cursor, resources={"nazorg": resource}) as context:
         result = raw_exports_sensor(context)
         return result, context.cursor
+
+
+def waits(result) -> bool:
+    return isinstance(result, dg.SkipReason) and "wacht" in result.skip_message
+
+
+def settle(raw: Path, cursor: str | None):
+    """Two ticks: the first sees the change and waits, the second decides."""
+    first, cursor = tick(raw, cursor)
+    assert waits(first), first
+    return tick(raw, cursor)
+
+
+def publish_ledger(raw: Path) -> None:
+    """A published warehouse whose file ledger holds the exports as they are now."""
+    from nazorg.ingest import sha256_of
+
+    warehouse = raw.parent / "warehouse" / "nazorg.duckdb"
+    warehouse.parent.mkdir(exist_ok=True)
+    warehouse.unlink(missing_ok=True)
+    rows = [(p.relative_to(raw).as_posix(), sha256_of(p)) for p in raw.rglob("*.csv")]
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("CREATE SCHEMA quality")
+        con.execute("CREATE TABLE quality.file_ledger (file VARCHAR, sha256 VARCHAR)")
+        con.executemany("INSERT INTO quality.file_ledger VALUES (?, ?)", rows)
+    finally:
+        con.close()
 
 
 def test_sensor_new_file_unchanged_touched_and_changed(tmp_path, monkeypatch):
@@ -105,62 +138,81 @@ def test_sensor_new_file_unchanged_touched_and_changed(tmp_path, monkeypatch):
     export(raw, "justid/2019/q1.csv", "Meldingnummer;...\nJV1;...\n")
     monkeypatch.setenv("NAZORG_RAW_DIR", str(raw))  # resolved when the sensor runs
 
-    first, cursor = tick(raw, None, env_raw_dir=True)  # a new file: one run
+    waiting, cursor = tick(raw, None, env_raw_dir=True)  # a new file: wait one tick
+    assert waits(waiting)
+    first, cursor = tick(raw, cursor, env_raw_dir=True)  # held still: one run
     assert isinstance(first, dg.RunRequest)
     assert first.tags["nazorg/changes"] == "1 nieuw"
-    assert json.loads(cursor)["files"]["justid/2019/q1.csv"][0] == len(
-        "Meldingnummer;...\nJV1;...\n"
-    )
+    # the cursor is a few digests: it does not grow with the number of exports
+    assert "q1.csv" not in cursor and len(cursor) < 300
+    publish_ledger(raw)  # the run published
 
     again, same_cursor = tick(raw, cursor)  # nothing changed: no run
-    assert isinstance(again, dg.SkipReason) and same_cursor == cursor
+    assert isinstance(again, dg.SkipReason) and not waits(again) and same_cursor == cursor
 
-    path = raw / "justid/2019/q1.csv"  # touched, same bytes: no run, cursor remembers
+    path = raw / "justid/2019/q1.csv"  # touched, same bytes: no run
     os.utime(path, (time.time() - 30, time.time() - 30))
-    touched, cursor_after_touch = tick(raw, cursor)
-    assert isinstance(touched, dg.SkipReason) and cursor_after_touch != cursor
+    touched, cursor_after_touch = settle(raw, cursor)
+    assert isinstance(touched, dg.SkipReason) and "aangeraakt" in touched.skip_message
+    assert cursor_after_touch != cursor
 
     export(raw, "justid/2019/q1.csv", "Meldingnummer;...\nJV1;...\nJV2;...\n")  # changed
-    changed, next_cursor = tick(raw, cursor_after_touch)
+    waiting, cursor_waiting = tick(raw, cursor_after_touch)
+    assert waits(waiting)
+    changed, next_cursor = tick(raw, cursor_waiting)
     assert isinstance(changed, dg.RunRequest)
-    assert changed.tags["nazorg/changes"] == "1 gewijzigd"
+    assert changed.tags["nazorg/changes"] == "1 gewijzigd"  # against the published ledger
     assert changed.run_key != first.run_key
 
     # the same tick evaluated again (its cursor was never stored) asks for the same
     # run key, which Dagster runs only once
-    retried, _ = tick(raw, cursor_after_touch)
+    retried, _ = tick(raw, cursor_waiting)
     assert retried.run_key == changed.run_key
 
     (raw / "justid/2019/q1.csv").unlink()  # a removed export changes the figures too
-    removed, _ = tick(raw, next_cursor)
+    removed, _ = settle(raw, next_cursor)
     assert isinstance(removed, dg.RunRequest)
     assert removed.tags["nazorg/changes"] == "1 verwijderd"
 
 
-def test_sensor_waits_for_a_file_still_being_written_and_ignores_lock_files(tmp_path):
+def test_sensor_waits_until_a_file_held_still_over_two_ticks_and_ignores_lock_files(tmp_path):
+    """A copy that stalls is not read half: the sensor asks for a run only once every
+    export's size and modification time stayed the same from one tick to the next."""
     raw = tmp_path / "raw"
     export(raw, "dpan/a.xlsx", "workbook")
-    _, cursor = tick(raw, None)
+    _, cursor = settle(raw, None)
     export(raw, "dpan/~$a.xlsx", "owner", age=0)  # Excel opened the workbook: no change
-    assert isinstance(tick(raw, cursor)[0], dg.SkipReason)
+    unchanged, _ = tick(raw, cursor)
+    assert isinstance(unchanged, dg.SkipReason) and not waits(unchanged)
 
-    path = export(raw, "dpan/b.xlsx", "half a workbook", age=0)
-    waiting = evaluate(raw, cursor, now=path.stat().st_mtime + 1)
-    assert waiting.run_request is None and waiting.cursor is None
-    assert "wordt mogelijk nog geschreven" in waiting.reason
-    ready = evaluate(raw, cursor, now=path.stat().st_mtime + SETTLE_SECONDS + 1)
-    assert ready.run_request is not None and ready.reason == "1 nieuw"
+    path = export(raw, "dpan/b.xlsx", "half a", age=100)  # stalled for 100 s already
+    first, cursor = tick(raw, cursor)
+    assert waits(first)
+    with path.open("a") as handle:  # the copy goes on
+        handle.write(" workbook")
+    os.utime(path, (time.time() - 50, time.time() - 50))
+    second, cursor = tick(raw, cursor)
+    assert waits(second)
+    done, _ = tick(raw, cursor)  # the same size and time as the tick before
+    assert isinstance(done, dg.RunRequest) and done.tags["nazorg/changes"] == "2 nieuw"
 
 
 def test_sensor_runs_again_when_files_go_back_to_an_earlier_state(tmp_path):
     raw = tmp_path / "raw"
     export(raw, "justid/a.csv", "versie 1")
-    one, cursor_1 = tick(raw, None)
+    one, cursor_1 = settle(raw, None)
     export(raw, "justid/a.csv", "versie 2")
-    two, cursor_2 = tick(raw, cursor_1)
+    two, cursor_2 = settle(raw, cursor_1)
     export(raw, "justid/a.csv", "versie 1")  # put back: the warehouse shows version 2
-    back, _ = tick(raw, cursor_2)
+    back, _ = settle(raw, cursor_2)
     assert len({one.run_key, two.run_key, back.run_key}) == 3
+
+
+def test_an_empty_raw_folder_starts_no_run(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    result, _ = settle(raw, None)
+    assert isinstance(result, dg.SkipReason)
 
 
 def test_sensor_without_the_raw_folder_skips(tmp_path):
@@ -359,6 +411,21 @@ def test_every_run_of_the_history_succeeded(history):
     assert all(run.result.success for run in history.runs)
 
 
+def test_the_plausibility_checks_stay_quiet_on_the_demo_history(history):
+    """The same exports again, a duplicate and overlapping exports, a shortened export
+    and a build from scratch: no freshness or plausibility warning."""
+    from tests.test_plausibility import CHECKS
+
+    for run in history.runs:
+        evaluations = [
+            e
+            for e in run.result.get_asset_check_evaluations()
+            if (e.asset_key.to_user_string(), e.check_name) in CHECKS
+        ]
+        assert len(evaluations) == len(CHECKS)
+        assert all(e.passed for e in evaluations), [e for e in evaluations if not e.passed]
+
+
 def test_a_second_run_on_the_same_inputs_changes_no_table(history):
     assert_same_tables(history.s1, history.s2)
 
@@ -509,44 +576,71 @@ def test_no_bsn_or_name_in_any_log_line_or_event(history):
     assert {bsn, name} <= set(found)
 
 
-def test_a_line_per_file_worth_one_a_count_for_the_rest_and_a_summary(history):
-    """A file with something to say (a duplicate, rejected rows, extra columns) gets one
-    line of its own; the files that loaded without remarks are counted per source, so a
-    thousand monthly exports do not bury the lines that matter."""
-    run = history.runs[1]  # with a duplicate and overlapping exports
+def test_new_exports_named_their_remarks_once_the_unchanged_ones_counted(history):
+    """The log of a run names the exports that are new or changed since the last published
+    run, with a line for each of them that has something to say (a duplicate, rejected
+    rows, extra columns) and a count of the new ones that loaded without remarks. The
+    unchanged exports are counted, their remarks not repeated every night; a thousand
+    monthly exports do not bury the lines that matter."""
+    run = history.runs[1]  # added a duplicate and overlapping exports to the demo
     lines = [line for _, text in run.logs for line in text.splitlines()]
     # The sources whose exports did not change are not read again, and say so.
     kept = {"caseload", "cohort"}
     for source in kept:
         assert [t for t in lines if t.startswith(f"{source}: ") and "ongewijzigd" in t]
+    before = dict(history.s2["quality.file_ledger"].select("file", "sha256").iter_rows())
     ledger = history.s3["quality.file_ledger"].filter(~pl.col("source").is_in(kept))
+    new = {f for f, sha in ledger.select("file", "sha256").iter_rows() if before.get(f) != sha}
+    assert new == {
+        "justid/archief/kopie van justid_midden-limburg_2019-Q1.csv",
+        "justid/2019/justid_midden-limburg_2019-H1.csv",
+        "screening/2020/informatiebladen_2020-compleet.csv",
+    }
     plain = {}
     for entry in ledger.rows(named=True):
         about = [
             t for t in lines if re.match(rf"\w+: {re.escape(entry['file'])} (loaded|duplicate)", t)
         ]
         remarkable = entry["status"] != "loaded" or entry["rows_rejected"] or entry["extra_columns"]
-        assert len(about) == (1 if remarkable else 0), (entry["file"], about)
-        if not remarkable:
-            plain[entry["source"]] = plain.get(entry["source"], 0) + 1
-    assert plain, "the demo has files without remarks"
+        if entry["file"] not in new:
+            assert about == [], entry["file"]  # unchanged: not repeated
+        else:
+            assert len(about) == (1 if remarkable else 0), (entry["file"], about)
+            if not remarkable:
+                plain[entry["source"]] = plain.get(entry["source"], 0) + 1
+    assert plain, "the new exports include one without remarks"
     for source, count in plain.items():
         (line,) = [
             t for t in lines if t.startswith(f"{source}: {count} bestand(en) geladen zonder")
         ]
         assert "quality.file_ledger" in line
-    assert any("dpan/LEESMIJ.txt genegeerd" in t for t in lines)
+    (named,) = [t for t in lines if t.startswith("justid: 2 export(s) nieuw of gewijzigd")]
+    assert "justid/2019/justid_midden-limburg_2019-H1.csv" in named
+    assert [t for t in lines if t.startswith("dpan: geen nieuwe of gewijzigde exports")]
+    (unchanged,) = [t for t in lines if t.startswith("dpan: 5 ongewijzigde export(s)")]
+    assert "1 duplicaat, niet opnieuw gemeld" in unchanged
+    (unchanged,) = [t for t in lines if t.startswith("justid: 16 ongewijzigde export(s)")]
+    assert "1 met afgewezen rijen, niet opnieuw gemeld" in unchanged
+    assert any("dpan: 1 bestand(en) genegeerd" in t for t in lines)
+    assert not any("LEESMIJ" in t for t in lines)  # a remark about an unchanged file
     # The lines of a source are one message: every message is an event Dagster stores.
     for source in set(ledger.get_column("source")):
-        about_files = [
-            t
-            for _, t in run.logs
-            if t.startswith(f"{source}: ") and re.search(r" (loaded|duplicate)|geladen zonder", t)
-        ]
+        about_files = [t for _, t in run.logs if t.startswith(f"{source}: ") and "export(s)" in t]
         assert len(about_files) == 1, (source, about_files)
     (summary,) = [t for t in lines if t.startswith("Samenvatting van de run:")]
     loaded = int(history.s3["quality.file_ledger"]["status"].eq("loaded").sum())
     assert f"{loaded} bestand(en) geladen, 2 duplicaat, 0 mislukt" in summary
+    # What was rebuilt, and why; and what was published.
+    assert any(
+        t.startswith("staging: opnieuw gebouwd (exports gewijzigd): staging.detentions")
+        for t in lines
+    )
+    assert any(
+        t.startswith("kpi: opnieuw gebouwd (invoer gewijzigd: staging.detentions") for t in lines
+    )
+    assert any(
+        t.startswith("Warehouse gepubliceerd: ") and "ongewijzigd overgenomen" in t for t in lines
+    )
 
 
 # --------------------------------------------------------------------------- killed runs

@@ -414,7 +414,11 @@ def test_asset_with_staging_cases_and_the_groups_check_passes(tmp_path):
     (materialization,) = result.asset_materializations_for_node("kpi_tables")
     assert materialization.asset_key == REDETENTION
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert evaluations == {"groups_add_up": True, "matches_schema": True}
+    assert evaluations == {
+        "groups_add_up": True,
+        "matches_schema": True,
+        "prevalence_not_zero": True,
+    }
     assert sorted(_work_table(path, result)["aftercare_group"]) == ["all", "nazorg_plus", "regular"]
 
 
