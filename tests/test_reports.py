@@ -1165,6 +1165,9 @@ def test_target_groups_with_their_reach_and_what_reached_means(unshielded):
     lines = " ".join(texts(ws))
     assert "Bereikt betekent: een casus in de registratie" in lines
     assert "niet dat het effect had" in lines
+    definitions = texts(load_workbook(unshielded["kpi_midden-limburg.xlsx"])["Definities"])
+    for figure in ("Doelgroep: % bereikt", "Screening: % binnen 5 dagen", "Verwachte delicten"):
+        assert figure in definitions
 
 
 def test_the_target_sheet_is_shielded_with_a_legend_and_prints_like_the_others(shielded):
