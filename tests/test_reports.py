@@ -1366,3 +1366,18 @@ def test_shielding_is_on_unless_switched_off():
     assert shielding_threshold(None, "0") == 0
     assert shielding_threshold(None, "10") == 10
     assert shielding_threshold(0, "10") == 0  # run config wins
+
+
+def test_a_stay_band_without_a_row_reads_as_no_registration(tmp_path):
+    con = build_warehouse(tmp_path / "w.duckdb")
+    con.execute(
+        "DELETE FROM kpi.length_of_stay WHERE release_year = 2020 AND stay_band = 'over_120_days'"
+    )
+    [path] = [
+        p
+        for p in write_region_workbooks(con, tmp_path / "r", suppression_threshold=0, run_time=RUN)
+        if p.name == "kpi_midden-limburg.xlsx"
+    ]
+    ws = load_workbook(path)[TARGET_SHEET]
+    row = row_of(ws, "2020", find(ws, "Uitstroomjaar")[0])
+    assert row[7:9] == ["-", "-"] and row[9] == 149 and row[11] == 244  # the bands shown

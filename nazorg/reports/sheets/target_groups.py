@@ -16,7 +16,7 @@ from nazorg.reports import columns
 from nazorg.reports.labels import label, order
 from nazorg.reports.layout import charts, styles
 from nazorg.reports.layout.sheet import SheetWriter
-from nazorg.reports.layout.tables import Col, Table, flat_table
+from nazorg.reports.layout.tables import MISSING, Col, Table, clean, flat_table
 from nazorg.reports.report import Report, year_label
 
 NAME = "Doelgroepen en doorlooptijd"
@@ -101,13 +101,13 @@ def _stays(sw: SheetWriter, report: Report) -> None:
     table.kinds.append("count")
     for year in shown:
         counts, shares = [], []
-        for band in bands:
-            record = by.get((year, band), {})
-            counts.append(Col("", "count", "released_episodes").get(record))
-            shares.append(Col("", "share", "share").get(record))
         values: list[Any] = [year_label(year, complete[year])]
-        for n, s in zip(counts, shares, strict=True):
-            values += [n, s]
+        for band in bands:
+            record = by.get((year, band))
+            counts.append(None if record is None else clean(record.get("released_episodes")))
+            shares.append(None if record is None else clean(record.get("share")))
+            # a band without a row reads "-" (no registration), never an empty cell
+            values += [MISSING, MISSING] if record is None else [counts[-1], shares[-1]]
         members = [i for i, b in enumerate(bands) if b in WITHIN_FOUR_WEEKS]
         if four_weeks:  # the sum of the band cells shown, like a Totaal
             values += [
