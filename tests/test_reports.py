@@ -209,6 +209,74 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
         ("parameter", "VARCHAR"),
         ("value", "DOUBLE"),
     ],
+    "kpi.length_of_stay": [
+        ("region", "VARCHAR"),
+        ("release_year", "INTEGER"),
+        ("stay_band", "VARCHAR"),
+        ("band_order", "INTEGER"),
+        ("days_from", "INTEGER"),
+        ("days_to", "INTEGER"),
+        ("released_episodes", "BIGINT"),
+        ("share", "DOUBLE"),
+        ("region_year_episodes", "BIGINT"),
+        ("year_complete", "BOOLEAN"),
+    ],
+    "kpi.intake_timeliness": [
+        ("region", "VARCHAR"),
+        ("admission_year", "INTEGER"),
+        ("admissions", "BIGINT"),
+        ("with_form", "BIGINT"),
+        ("share_with_form", "DOUBLE"),
+        ("within_5_days", "BIGINT"),
+        ("share_within_5_days", "DOUBLE"),
+        ("median_days_to_form", "DOUBLE"),
+        ("year_complete", "BOOLEAN"),
+    ],
+    "kpi.target_groups": [
+        ("region", "VARCHAR"),
+        ("release_year", "INTEGER"),
+        ("target_group", "VARCHAR"),
+        ("group_order", "INTEGER"),
+        ("released_persons", "BIGINT"),
+        ("with_case", "BIGINT"),
+        ("share_with_case", "DOUBLE"),
+        ("year_complete", "BOOLEAN"),
+    ],
+    "kpi.cohort_recidivism": [
+        ("region", "VARCHAR"),
+        ("cohort_year", "INTEGER"),
+        ("interviewed", "BIGINT"),
+        ("reference_prevalence", "DOUBLE"),
+        ("expected_recidivists", "DOUBLE"),
+        ("offences_per_recidivist", "DOUBLE"),
+        ("expected_offences", "DOUBLE"),
+        ("observed_recidivists", "BIGINT"),
+        ("observed_offences", "BIGINT"),
+        ("avoided_offences", "DOUBLE"),
+        ("observation_years", "INTEGER"),
+        ("avoided_offences_per_year", "DOUBLE"),
+    ],
+}
+
+# Stay bands of the released episodes per year: (code, order, from, to); Midden-Limburg
+# 2020 gives the Limburg report's "bijna de helft binnen 4 weken": 36 + 113 = 149 of 322.
+BANDS = [
+    ("up_to_7_days", 1, 0, 7),
+    ("8_to_28_days", 2, 8, 28),
+    ("29_to_120_days", 3, 29, 120),
+    ("over_120_days", 4, 121, None),
+]
+STAYS = {  # year: episodes per band, year complete
+    2019: ((3, 55, 90, 49), True),  # 3 is shielded, and 55 with it (else 4 weeks gives it)
+    2020: ((36, 113, 95, 78), True),
+    2022: ((30, 46, 100, 46), False),
+}
+# target group: released persons, with a case (Midden-Limburg 2020)
+TARGET_GROUPS = {
+    "under_27": (40, 31),
+    "frequent_returner": (1, 1),
+    "support_wish": (132, 109),
+    "all": (285, 223),
 }
 
 # Tabel 1 (Gooi en Vechtstreek): code, name, caseload 2013, outflow 2013, outflow 2012
@@ -346,6 +414,19 @@ def gooi_records() -> dict[str, list[dict[str, Any]]]:
         for d, a, w in (("housing", 200, 90), ("debts", 180, 4), ("social_network", 0, 0))
         if a
     ]
+    out["kpi.intake_timeliness"] = [  # screened in DPAN: no form with a date
+        dict(
+            region=GOOI,
+            admission_year=2013,
+            admissions=229,
+            with_form=0,
+            share_with_form=0.0,
+            within_5_days=0,
+            share_within_5_days=None,
+            median_days_to_form=None,
+            year_complete=True,
+        )
+    ]
     return out
 
 
@@ -463,6 +544,7 @@ def midden_records() -> dict[str, list[dict[str, Any]]]:
             ("detention_days_per_year", 34.434783),
             ("benefit_cost_per_month", 1640.0),
             ("discount_rate", 0.0),
+            ("cost_per_offence", 1000.0),
         )
     ]
     redetention = {  # group: released, redetained, new detentions
@@ -496,6 +578,68 @@ def midden_records() -> dict[str, list[dict[str, Any]]]:
             "window_complete": year < 2021,
         }
         for year, n in ((2019, 80), (2021, 30), (2022, 10))
+    ]
+    out["kpi.length_of_stay"] = [
+        dict(
+            region=MIDDEN,
+            release_year=year,
+            stay_band=band,
+            band_order=rank,
+            days_from=low,
+            days_to=high,
+            released_episodes=n,
+            share=n / sum(counts),
+            region_year_episodes=sum(counts),
+            year_complete=complete,
+        )
+        for year, (counts, complete) in STAYS.items()
+        for (band, rank, low, high), n in zip(BANDS, counts, strict=True)
+    ]
+    out["kpi.intake_timeliness"] = [
+        dict(
+            region=MIDDEN,
+            admission_year=year,
+            admissions=admissions,
+            with_form=forms,
+            share_with_form=forms / admissions,
+            within_5_days=within,
+            share_within_5_days=within / forms,
+            median_days_to_form=median,
+            year_complete=year == 2020,
+        )
+        for year, admissions, forms, within, median in (
+            (2020, 278, 160, 100, 4.0),
+            (2022, 181, 106, 58, 5.0),
+        )
+    ]
+    out["kpi.target_groups"] = [
+        dict(
+            region=MIDDEN,
+            release_year=2020,
+            target_group=group,
+            group_order=rank,
+            released_persons=released,
+            with_case=cases,
+            share_with_case=cases / released,
+            year_complete=True,
+        )
+        for rank, (group, (released, cases)) in enumerate(TARGET_GROUPS.items(), start=1)
+    ]
+    out["kpi.cohort_recidivism"] = [  # Limburg §5.1: 16 (6 x 2.7), 7, 9, 4.5 a year
+        dict(
+            region=MIDDEN,
+            cohort_year=2020,
+            interviewed=12,
+            reference_prevalence=0.5,
+            expected_recidivists=6.0,
+            offences_per_recidivist=2.7,
+            expected_offences=16.0,
+            observed_recidivists=5,
+            observed_offences=7,
+            avoided_offences=9.0,
+            observation_years=2,
+            avoided_offences_per_year=4.5,
+        )
     ]
     return out
 
@@ -913,7 +1057,7 @@ def test_mkba_table_assumptions_and_sensitivity(unshielded):
     # one sensitivity row per assumption and variant, with a tornado chart each
     assert sum(1 for t in lines if t.startswith("Gevoeligheid, variant")) == 2
     assert len(ws._charts) == 2
-    assert ws.max_row < 120
+    assert ws.max_row < 140  # the full sensitivity grid is not listed
 
 
 def test_redetention_marks_open_windows_and_keeps_them_out_of_the_chart(unshielded):
@@ -927,6 +1071,159 @@ def test_redetention_marks_open_windows_and_keeps_them_out_of_the_chart(unshield
     assert years == ["2019", "2020"]  # closed windows only, oldest first
     lines = " ".join(texts(ws))
     assert "WODC" in lines and "causaal" in lines
+
+
+TARGET_SHEET = "Doelgroepen en doorlooptijd"
+
+
+def _chart_rows(ws: Worksheet, ref: str) -> list[Any]:
+    first, last = (int(x) for x in re.findall(r"\$(\d+)", ref))
+    col = re.search(r"!\$([A-Z]+)\$", ref).group(1)
+    return [ws[f"{col}{r}"].value for r in range(first, last + 1)]
+
+
+def test_stay_bands_per_release_year_with_the_four_weeks_of_the_report(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])[TARGET_SHEET]
+    header_row, _ = find(ws, "Uitstroomjaar")
+    groups = [c.value for c in ws[header_row - 1] if c.value]
+    assert groups == [
+        "t/m 7 dagen",
+        "8 t/m 28 dagen",
+        "29 t/m 120 dagen",
+        "meer dan 120 dagen",
+        "Binnen 4 weken",
+    ]
+    assert [c.value for c in ws[header_row]][1:12] == ["Aantal", "%"] * 5 + ["Totaal"]
+    row = row_of(ws, "2020", header_row)
+    assert row[1:12:2] == [36, 113, 95, 78, 149, 322]  # "bijna de helft": 149 of 322
+    assert round(row[10], 2) == 0.46 and round(row[4], 2) == 0.35
+    assert ws.cell(header_row + 1, 3).number_format == "0%"
+    # the provisional year is marked and listed after the complete ones
+    labels = [ws.cell(r, 1).value for r in range(header_row + 1, header_row + 4)]
+    assert labels == ["2019", "2020", "2022 (voorlopig)"]
+    lines = " ".join(texts(ws))
+    assert "binnen 4 weken de PI" in lines and "woning verloren" in lines
+    assert "voorlopig: de detentiemeldingen dekken dit jaar nog niet helemaal" in lines
+
+
+def test_the_stay_chart_runs_left_to_right_without_provisional_years(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])[TARGET_SHEET]
+    [chart] = ws._charts
+    assert chart.grouping == "stacked" and len(chart.series) == 4
+    cat = chart.series[0].cat
+    assert _chart_rows(ws, (cat.strRef or cat.numRef).f) == ["2019", "2020"]
+    header_row, _ = find(ws, "Uitstroomjaar")
+    shares = _chart_rows(ws, chart.series[1].val.numRef.f)  # 8 t/m 28 dagen
+    assert [round(v, 3) for v in shares] == [round(55 / 197, 3), round(113 / 322, 3)]
+    assert chart.legend is not None
+
+
+def test_intake_within_five_days_with_the_proxy_footnote(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])[TARGET_SHEET]
+    header_row, _ = find(ws, "Jaar van insluiting")
+    assert [c.value for c in ws[header_row]][:7] == [
+        "Jaar van insluiting",
+        "Insluitingen",
+        "Met formulier",
+        "% met formulier",
+        "Binnen 5 dagen",
+        "% binnen 5 dagen",
+        "Mediaan (dagen)",
+    ]
+    row = row_of(ws, "2020", header_row)
+    assert row[1:3] == [278, 160] and row[4:7] == [100, 0.625, 4.0]
+    assert row_of(ws, "2022 (voorlopig)", header_row)[4] == 58
+    lines = " ".join(texts(ws))
+    assert "datum van het screeningsformulier staat in voor het eerste gesprek" in lines
+    # a region screened in DPAN, without a form date, gets a sentence, not a table of zeros
+    gooi = load_workbook(unshielded["kpi_gooi-en-vechtstreek.xlsx"])[TARGET_SHEET]
+    assert "Jaar van insluiting" not in texts(gooi)
+    assert any("niet te bepalen voor Gooi en Vechtstreek" in t for t in texts(gooi))
+
+
+def test_target_groups_with_their_reach_and_what_reached_means(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])[TARGET_SHEET]
+    header_row, _ = find(ws, "Uitstroomjaar, doelgroep")
+    assert [c.value for c in ws[header_row]][:4] == [
+        "Uitstroomjaar, doelgroep",
+        "Personen",
+        "Bereikt",
+        "% bereikt",
+    ]
+    year_row = next(r for r in range(header_row + 1, ws.max_row) if ws.cell(r, 1).value == "2020")
+    assert ws.cell(year_row, 1).font.b
+    rows = {ws.cell(r, 1).value: r for r in range(year_row + 1, year_row + 5)}
+    assert list(rows) == [
+        "Alle uitgestroomden",
+        "Jonger dan 27 jaar",
+        "Veelterugkeerders",
+        "Met hulpvraag",
+    ]
+    everyone = row_of(ws, "Alle uitgestroomden", year_row)
+    assert everyone[1:3] == [285, 223] and round(everyone[3], 2) == 0.78
+    assert row_of(ws, "Met hulpvraag", year_row)[1:3] == [132, 109]
+    lines = " ".join(texts(ws))
+    assert "Bereikt betekent: een casus in de registratie" in lines
+    assert "niet dat het effect had" in lines
+    definitions = texts(load_workbook(unshielded["kpi_midden-limburg.xlsx"])["Definities"])
+    for figure in ("Doelgroep: % bereikt", "Screening: % binnen 5 dagen", "Verwachte delicten"):
+        assert figure in definitions
+
+
+def test_the_target_sheet_is_shielded_with_a_legend_and_prints_like_the_others(shielded):
+    wb = load_workbook(shielded["kpi_midden-limburg.xlsx"])
+    ws = wb[TARGET_SHEET]
+    header_row, _ = find(ws, "Uitstroomjaar")
+    row = row_of(ws, "2019", header_row)
+    # 3 is hidden, 55 too: "binnen 4 weken" (58) would otherwise give it away
+    assert row[1:5] == ["<5", None, SECONDARY_MARK, None]
+    assert row[9] == 58 and row[11] == 197
+    groups_row, _ = find(ws, "Uitstroomjaar, doelgroep")
+    assert row_of(ws, "Veelterugkeerders", groups_row)[1:4] == ["<5", "<5", None]
+    legends = [t for t in texts(ws) if t.startswith("<5: minder dan 5 personen")]
+    assert len(legends) == 2  # under the stay bands and under the target groups
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.scale) >= 75
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.oddFooter.center.text == "pagina &P van &N"
+    assert ws["A1"].value == f"{TARGET_SHEET} — {MIDDEN}"
+    assert wb.sheetnames.index(TARGET_SHEET) == wb.sheetnames.index("Herdetentie") + 1
+    overzicht = load_workbook(shielded["kpi_noord-limburg.xlsx"])["Overzicht"]
+    assert TARGET_SHEET not in load_workbook(shielded["kpi_noord-limburg.xlsx"]).sheetnames
+    pairs = {r[0]: r[1] for r in overzicht.iter_rows(values_only=True) if r and r[0]}
+    assert pairs[TARGET_SHEET] == "niet in deze werkmap: Geen detentiemeldingen voor deze regio"
+    link = wb["Overzicht"].cell(*find(wb["Overzicht"], TARGET_SHEET)).hyperlink
+    assert link.location == f"'{TARGET_SHEET}'!A1"
+
+
+def test_mkba_expected_and_observed_offences_next_to_the_line_they_feed(unshielded):
+    ws = load_workbook(unshielded["kpi_midden-limburg.xlsx"])["MKBA"]
+    title, _ = find(ws, "Verwachte en waargenomen delicten, cohort 2020")
+    assert find(ws, "Eindbalans cohort 2020")[0] < title < find(ws, "Aanname")[0]
+
+    def step(start: str) -> list[Any]:
+        return next(
+            list(r)
+            for r in ws.iter_rows(min_row=title, values_only=True)
+            if isinstance(r[0], str) and r[0].startswith(start)
+        )
+
+    assert step("Geïnterviewde deelnemers")[1:3] == [12, "personen"]
+    assert step("Recidive van de referentiegroep")[1] == 0.5
+    assert step("Verwachte recidivisten: 12 × 50%")[1:3] == [6, "personen"]
+    assert step("Delicten per recidivist")[1] == 2.7
+    assert step("Verwachte delicten: 6 × 2,7, afgerond")[1:3] == [16, "delicten"]
+    assert step("Waargenomen recidivisten")[1] == 5
+    assert step("Waargenomen delicten")[1:3] == [7, "delicten"]
+    assert step("Vermeden delicten: 16 verwacht − 7 waargenomen")[1:3] == [9, "delicten"]
+    assert step("Vermeden delicten per jaar: 9 ÷ 2 jaar")[1:3] == [4.5, "delicten per jaar"]
+    damage = step("Vermeden delictschade per jaar, steekproef (variant A)")
+    assert damage[1:3] == [2250, "euro per jaar"]
+    assert "4,5 × € 1.000 schade × 50% (kleine steekproef)" in damage[0]
+    assert row_of(ws, "Baten: Vermeden delictschade")[2] == 2250  # the line it feeds
+    r, c = find(ws, 2250.0)
+    assert ws.cell(r, c).number_format == "€ #,##0"
+    assert any("geen controlegroep" in t for t in texts(ws))
 
 
 def test_shielding_is_on_by_default_with_a_legend_under_the_table(shielded, unshielded):
@@ -1069,3 +1366,18 @@ def test_shielding_is_on_unless_switched_off():
     assert shielding_threshold(None, "0") == 0
     assert shielding_threshold(None, "10") == 10
     assert shielding_threshold(0, "10") == 0  # run config wins
+
+
+def test_a_stay_band_without_a_row_reads_as_no_registration(tmp_path):
+    con = build_warehouse(tmp_path / "w.duckdb")
+    con.execute(
+        "DELETE FROM kpi.length_of_stay WHERE release_year = 2020 AND stay_band = 'over_120_days'"
+    )
+    [path] = [
+        p
+        for p in write_region_workbooks(con, tmp_path / "r", suppression_threshold=0, run_time=RUN)
+        if p.name == "kpi_midden-limburg.xlsx"
+    ]
+    ws = load_workbook(path)[TARGET_SHEET]
+    row = row_of(ws, "2020", find(ws, "Uitstroomjaar")[0])
+    assert row[7:9] == ["-", "-"] and row[9] == 149 and row[11] == 244  # the bands shown

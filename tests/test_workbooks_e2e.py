@@ -127,3 +127,66 @@ def test_every_demo_sheet_prints_one_page_wide_on_a4_at_70_percent_or_more(night
             width = sum(d.width or 0 for d in ws.column_dimensions.values())
             printable = page.printable_width_pt(ws.page_setup.orientation)
             assert width * page.POINTS_PER_UNIT * scale / 100 <= printable + 1, ws.title
+
+
+TARGET_SHEET = "Doelgroepen en doorlooptijd"
+
+
+def test_stay_bands_give_the_reports_bijna_de_helft(unshielded):
+    """Limburg §4.3: "bijna de helft … verlaat binnen 4 weken de PI": 149 of 322."""
+    ws = unshielded["midden-limburg"][TARGET_SHEET]
+    cells = _cells(ws)
+    header = next(i for i, r in enumerate(cells) if r[0] == "Uitstroomjaar")
+    groups = [v for v in cells[header - 1] if v]
+    assert groups[-1] == "Binnen 4 weken" and "meer dan 120 dagen" in groups
+    row = _row(ws, "2020", header)
+    assert row[9] == 149 and row[11] == 322 and row[10] == pytest.approx(149 / 322)
+    assert round(row[10] * 100) == 46
+    assert sum(row[1:9:2]) == 322
+    assert len(ws._charts) == 1  # the stay bands, complete years only
+
+
+def test_intake_and_target_groups_in_the_demo_workbooks(unshielded):
+    ws = unshielded["midden-limburg"][TARGET_SHEET]
+    cells = _cells(ws)
+    intake = next(i for i, r in enumerate(cells) if r[0] == "Jaar van insluiting")
+    assert _row(ws, "2020", intake)[1:7] == [278, 160, pytest.approx(160 / 278), 100, 0.625, 4.0]
+    assert _row(ws, "2022 (voorlopig)", intake)[1] == 181
+    groups = next(i for i, r in enumerate(cells) if r[0] == "Uitstroomjaar, doelgroep")
+    year = next(i for i, r in enumerate(cells) if i > groups and r[0] == "2020")
+    assert _row(ws, "Alle uitgestroomden", year)[1:3] == [285, 223]
+    assert _row(ws, "Jonger dan 27 jaar", year)[1:3] == [40, 31]
+    texts = " ".join(_texts(ws))
+    assert "staat in voor het eerste gesprek" in texts and "niet dat het effect had" in texts
+    gooi = " ".join(_texts(unshielded["gooi-en-vechtstreek"][TARGET_SHEET]))
+    assert "niet te bepalen voor Gooi en Vechtstreek" in gooi
+
+
+def test_the_nightly_target_sheet_is_shielded(nightly):
+    ws = nightly["midden-limburg"][TARGET_SHEET]
+    cells = _cells(ws)
+    groups = next(i for i, r in enumerate(cells) if r[0] == "Uitstroomjaar, doelgroep")
+    year = next(i for i, r in enumerate(cells) if i > groups and r[0] == "2020")
+    assert _row(ws, "Veelterugkeerders", year)[1:4] == ["<5", "<5", None]
+    assert any(t.startswith("<5: minder dan 5 personen") for t in _texts(ws))
+    assert TARGET_SHEET in nightly["gooi-en-vechtstreek"].sheetnames
+
+
+def test_mkba_expected_versus_observed_offences(unshielded):
+    """Limburg §5.1: "circa 16 (6 x 2.7) … in totaal 7 delicten … 9 (16 minus 7) … 4.5
+    delicten per jaar"."""
+    ws = unshielded["midden-limburg"]["MKBA"]
+    steps = {
+        r[0].split(":")[0]: tuple(r[1:3])
+        for r in _cells(ws)
+        if isinstance(r[0], str) and ":" in r[0]
+    }
+    assert steps["Geïnterviewde deelnemers (n)"] == (12, "personen")
+    assert steps["Verwachte recidivisten"] == (6, "personen")
+    assert steps["Verwachte delicten"] == (16, "delicten")
+    assert steps["Waargenomen recidivisten"] == (5, "personen")
+    assert steps["Waargenomen delicten"] == (7, "delicten")
+    assert steps["Vermeden delicten"] == (9, "delicten")
+    assert steps["Vermeden delicten per jaar"] == (4.5, "delicten per jaar")
+    damage = steps["Vermeden delictschade per jaar, steekproef (variant A)"]
+    assert damage == (_row(ws, "Baten: Vermeden delictschade")[2], "euro per jaar")

@@ -51,6 +51,18 @@ LABELS: dict[str, dict[str, str]] = {
         "regular": "Reguliere nazorg",
         "all": "Alle uitgestroomden",
     },
+    "stay_band": {
+        "up_to_7_days": "t/m 7 dagen",
+        "8_to_28_days": "8 t/m 28 dagen",
+        "29_to_120_days": "29 t/m 120 dagen",
+        "over_120_days": "meer dan 120 dagen",
+    },
+    "target_group": {
+        "all": "Alle uitgestroomden",
+        "under_27": "Jonger dan 27 jaar",
+        "frequent_returner": "Veelterugkeerders",
+        "support_wish": "Met hulpvraag",
+    },
     "source": {
         "justid": "JustID-detentiemeldingen",
         "dpan": "DPAN-detentiemeldingen",

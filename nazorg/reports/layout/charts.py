@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.legend import Legend
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
 from openpyxl.drawing.text import (
@@ -97,9 +98,38 @@ def tornado(
     categories(chart, ws, label_col, first_row, last_row)
     chart.x_axis.crossesAt = base  # bars start at the ratio with the report's values
     chart.x_axis.tickLblPos = "low"  # labels at the left edge, not on the bars
-    from openpyxl.chart.legend import Legend
+    legend(chart)
+    return chart
 
+
+def legend(chart: BarChart) -> None:
+    """A legend under the plot, in the workbook's font."""
     chart.legend = Legend()
     chart.legend.position = "b"
     chart.legend.txPr = _text(9)
+
+
+def stacked_shares(
+    ws: Worksheet,
+    title: str,
+    series: list[tuple[int, str]],
+    label_col: int,
+    first_row: int,
+    last_row: int,
+) -> BarChart:
+    """Columns of 100% per category (a year), stacked from the share columns ``series``
+    (column, name), the first series at the bottom; a legend under the plot. Shares,
+    not counts, so that a shielded count (blank share) leaves a gap instead of a
+    wrong bar."""
+    chart = bar_chart(title, "Aandeel", number_format="0%")
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    for col, name in series:
+        add_series(chart, ws, col, first_row, last_row, name)
+    categories(chart, ws, label_col, first_row, last_row)
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.y_axis.majorUnit = 0.25
+    legend(chart)
     return chart

@@ -13,6 +13,7 @@ from nazorg.reports.sheets import (
     reach,
     redetention,
     screening,
+    target_groups,
 )
 
 SHEETS = (
@@ -23,6 +24,7 @@ SHEETS = (
     reach,
     mkba,
     redetention,
+    target_groups,
     definitions,
     quality,
 )

@@ -270,6 +270,64 @@ DEFINITIONS: tuple[tuple[str, str, str, str], ...] = (
         "'nee': de laatste melding ligt minder dan 730 dagen na het laatste ontslag van dat "
         "jaar; de cijfers kunnen dan nog stijgen.",
     ),
+    (
+        "Verwachte delicten",
+        "Geïnterviewden × recidive van de referentiegroep × delicten per recidivist, "
+        "afgerond op hele delicten",
+        "-",
+        "De recidive van een referentiegroep (WODC), geen controlegroep.",
+    ),
+    (
+        "Vermeden delicten (per jaar)",
+        "Verwachte − waargenomen delicten van de geïnterviewden (per jaar: gedeeld door de "
+        "jaren van de vervolgperiode)",
+        "-",
+        "Per jaar × schade per delict × correctie voor de kleine steekproef = de post "
+        "vermeden delictschade per jaar (variant A).",
+    ),
+    (
+        "Verblijfsduur (aantal, %)",
+        "Detenties die in het jaar met ontslag zijn geëindigd, naar dagen tussen insluiting "
+        "en ontslag: t/m 7, 8 t/m 28, 29 t/m 120, meer dan 120",
+        "Alle detenties van de regio die in het jaar zijn geëindigd",
+        "Detenties, geen personen. Binnen 4 weken = t/m 28 dagen; vanaf 4 maanden detentie "
+        "gaat de woning verloren.",
+    ),
+    (
+        "Screening: % met formulier",
+        "Insluitingen met een screeningsformulier",
+        "Insluitingen van de regio in het jaar",
+        "",
+    ),
+    (
+        "Screening: % binnen 5 dagen",
+        "Insluitingen waarvan het eerste formulier ten hoogste 5 kalenderdagen na de "
+        "insluiting is gedateerd",
+        "Insluitingen met een formulier",
+        "De formulierdatum staat in voor het eerste gesprek; geen registratie legt dat "
+        "gesprek zelf vast.",
+    ),
+    (
+        "Screening: mediaan (dagen)",
+        "Middelste aantal dagen van insluiting tot het eerste formulier",
+        "Over de insluitingen met een formulier",
+        "",
+    ),
+    (
+        "Doelgroepen",
+        "Jonger dan 27: uitstroomjaar − geboortejaar t/m 26; veelterugkeerders: meer dan 3 "
+        "insluitingen in 5 jaar; met hulpvraag: minstens één leefgebied met 'ja' bij de "
+        "screening",
+        "-",
+        "Iemand kan in meer doelgroepen vallen.",
+    ),
+    (
+        "Doelgroep: % bereikt",
+        "Personen van de doelgroep met een casus bij het Zorg- en Veiligheidshuis, "
+        "aangemeld in het uitstroomjaar of de 90 dagen erna",
+        "Uitgestroomde personen van de doelgroep",
+        "Bereikt zegt niet wat er is gedaan en niet dat het effect had.",
+    ),
 )
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nazorg.reports.labels import label, parameter_name, parameter_value
+from nazorg.reports.labels import dutch_number, label, parameter_name, parameter_value
 from nazorg.reports.layout import charts
 from nazorg.reports.layout.sheet import SheetWriter
-from nazorg.reports.layout.tables import Col, Table, flat_table
+from nazorg.reports.layout.tables import Col, Table, clean, flat_table
 from nazorg.reports.report import Report, years
 
 NAME = "MKBA"
@@ -28,20 +28,31 @@ LINE_ORDER = (
 
 
 def absent(report: Report) -> str | None:
-    if report.rows("kpi.cohort_benefit_summary"):
+    if report.rows("kpi.cohort_benefit_summary") or report.rows("kpi.cohort_recidivism"):
         return None
     return "Geen kosten-batenanalyse (nazorg-plus-cohort) voor deze regio"
 
 
 def write(sw: SheetWriter, report: Report) -> None:
     summary = report.rows("kpi.cohort_benefit_summary")
-    for year in years(summary, "cohort_year", newest_first=True):
+    # a cohort whose size N is unknown has no MKBA, but its offences are still counted
+    cohorts = summary + report.rows("kpi.cohort_recidivism")
+    for year in years(cohorts, "cohort_year", newest_first=True):
 
         def of(table: str, year: Any = year) -> list[dict[str, Any]]:
             return [r for r in report.rows(table) if r.get("cohort_year") == year]
 
         totals = {str(r["variant"]): r for r in of("kpi.cohort_benefit_summary")}
-        _balance(sw, report, year, of("kpi.cohort_benefit"), totals)
+        if totals:
+            _balance(sw, report, year, of("kpi.cohort_benefit"), totals)
+        _recidivism(
+            sw,
+            report,
+            year,
+            of("kpi.cohort_recidivism"),
+            of("kpi.cohort_benefit"),
+            of("kpi.cohort_parameters"),
+        )
         _assumptions(sw, report, year, of("kpi.cohort_parameters"))
         for variant in sorted(totals):
             _sensitivity(
@@ -128,6 +139,141 @@ def _balance(sw: SheetWriter, report: Report, year: Any, lines: list[dict], tota
             "Een verhouding boven 1: elke euro kosten levert meer dan een euro baten op. "
             "Uitkeringen zijn in strikte welvaartszin een overdracht; de verhouding zonder "
             "uitkeringsposten is de voorzichtigste lezing."
+        ],
+        shielded=False,
+    )
+
+
+def _recidivism(
+    sw: SheetWriter,
+    report: Report,
+    year: Any,
+    found: list[dict],
+    lines: list[dict],
+    parameters: list[dict],
+) -> None:
+    """Expected and observed offences of the interviewed cases (Limburg §5.1: "circa 16
+    (6 x 2.7) … 9 (16 minus 7) … 4.5 delicten per jaar"), step by step in words with
+    their units, down to the yearly amount of the offence-damage line they feed."""
+    if not found:
+        return
+    r = found[0]
+    value = {p["parameter"]: p.get("value") for p in parameters}
+    years_observed = r.get("observation_years") or value.get("observation_years")
+
+    def num(x: Any, decimals: int = 1) -> str:
+        x = float(x)
+        return dutch_number(x, 0 if x.is_integer() else decimals)
+
+    n, prevalence = r.get("interviewed"), r.get("reference_prevalence")
+    expected_recidivists = r.get("expected_recidivists")
+    per, expected = r.get("offences_per_recidivist"), r.get("expected_offences")
+    observed, avoided = r.get("observed_offences"), r.get("avoided_offences")
+    steps: list[tuple[str, Any, str, str, str]] = [
+        ("Geïnterviewde deelnemers (n)", n, "int", "personen", "uit de vervolgmeting"),
+        (
+            "Recidive van de referentiegroep in twee jaar",
+            prevalence,
+            "share",
+            "van de personen",
+            "aanname (WODC-recidivemonitor)",
+        ),
+        (
+            "Verwachte recidivisten",
+            expected_recidivists,
+            "decimal",
+            "personen",
+            f"{num(n)} × {parameter_value('reference_prevalence', prevalence)}",
+        ),
+        (
+            "Delicten per recidivist",
+            per,
+            "decimal",
+            "delicten",
+            f"aanname, over {num(years_observed)} jaar" if years_observed else "aanname",
+        ),
+        (
+            "Verwachte delicten",
+            expected,
+            "int",
+            "delicten",
+            f"{num(expected_recidivists)} × {num(per)}, afgerond op hele delicten",
+        ),
+        (
+            "Waargenomen recidivisten",
+            r.get("observed_recidivists"),
+            "int",
+            "personen",
+            "geïnterviewden met recidive in de vervolgperiode",
+        ),
+        (
+            "Waargenomen delicten",
+            observed,
+            "int",
+            "delicten",
+            "opgeteld over de geïnterviewden",
+        ),
+        (
+            "Vermeden delicten",
+            avoided,
+            "int",
+            "delicten",
+            f"{num(expected)} verwacht − {num(observed)} waargenomen",
+        ),
+        (
+            "Vermeden delicten per jaar",
+            r.get("avoided_offences_per_year"),
+            "decimal",
+            "delicten per jaar",
+            f"{num(avoided)} ÷ {num(years_observed)} jaar vervolgperiode"
+            if years_observed
+            else "per jaar van de vervolgperiode",
+        ),
+    ]
+    damage = next(
+        (
+            x
+            for x in lines
+            if x.get("line") == "avoided_offence_damage" and x.get("amount_per_year_sample")
+        ),
+        None,
+    )
+    if damage is not None:
+        how = [num(r.get("avoided_offences_per_year"))]
+        if value.get("cost_per_offence") is not None:
+            how.append(f"{parameter_value('cost_per_offence', value['cost_per_offence'])} schade")
+        if value.get("haircut") is not None:
+            how.append(f"{parameter_value('haircut', value['haircut'])} (kleine steekproef)")
+        steps.append(
+            (
+                f"{label('line', 'avoided_offence_damage')} per jaar, steekproef "
+                f"(variant {damage['variant']})",
+                damage["amount_per_year_sample"],
+                "euro",
+                "euro per jaar",
+                " × ".join(how),
+            )
+        )
+    # three columns, so that the table fits the widths of the report's table above it
+    table = Table(["Stap en berekening", "Waarde", "Eenheid"], ["text", "decimal", "text"])
+    for text, x, kind, unit, how in steps:
+        row = table.add_row(
+            [f"{text}: {how}", clean(x, kind), unit],
+            bold=text.startswith(("Vermeden", label("line", "avoided_offence_damage"))),
+        )
+        table.cell_kinds[(row, 1)] = kind
+    sw.table(
+        table,
+        title=f"Verwachte en waargenomen delicten, cohort {year}",
+        subtitle=(
+            f"Hoeveel delicten de {num(n)} geïnterviewden volgens de referentiegroep zouden "
+            "plegen, hoeveel zij pleegden, en de post vermeden delictschade die daaruit volgt."
+        ),
+        source=report.source(SOURCE),
+        notes=[
+            "De verwachting past de recidive van een referentiegroep toe op de "
+            "geïnterviewden; het is geen controlegroep. Vermeden delicten zijn dus geen "
+            "bewezen effect van nazorg-plus.",
         ],
         shielded=False,
     )
