@@ -76,7 +76,7 @@ def cache_texts(cache: Path) -> str:
 
 
 def ingest_wait() -> None:
-    from nazorg.parse_cache import wait_for_writes
+    from nazorg.ingest.cache import wait_for_writes
 
     wait_for_writes()
 
@@ -208,11 +208,11 @@ def test_a_file_rejected_for_a_late_date_is_parsed_again_when_the_day_moves(tmp_
     justid_csv(tmp_path, "later.csv", [notification(1, **{"Datum melding": release})])
     cache = tmp_path / "cache"
     assert ledger_of(justid(tmp_path, cache))["rows_rejected"] == 1
-    token = ingest._RUN_DATE.set(dt.date.today() + dt.timedelta(days=10))
+    token = ingest.shared._RUN_DATE.set(dt.date.today() + dt.timedelta(days=10))
     try:
         assert ledger_of(justid(tmp_path, cache))["rows_loaded"] == 1
     finally:
-        ingest._RUN_DATE.reset(token)
+        ingest.shared._RUN_DATE.reset(token)
 
 
 # --------------------------------------------------------------------------- 3. Totaal

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from nazorg.ingest import ingest_source
-from nazorg.parse_cache import wait_for_writes
+from nazorg.ingest.cache import wait_for_writes
 from nazorg.sources import detentions as det
 from tests.conftest import TEST_KEY
 

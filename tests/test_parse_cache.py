@@ -6,7 +6,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from nazorg.ingest import ingest_source
-from nazorg.parse_cache import wait_for_writes
+from nazorg.ingest.cache import wait_for_writes
 from nazorg.sources import detentions as det
 from tests.conftest import EXAMPLES
 
