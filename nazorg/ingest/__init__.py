@@ -31,7 +31,7 @@ The modules follow a file's path, each importing only those above it in this lis
 ``header``      the header match and the totals row, shared by both readers
 ``read_csv``    a CSV export: decoding, line endings, blank and totals lines, records
 ``read_excel``  an Excel export: sheets, title rows, formulas without a value
-``reading``     a source's files read: by kind, many CSV exports in one parse
+``reading``     a source's files read, each by its kind, a few at a time
 ``columns``     typing the columns by the spec (the BSN pseudonymised here)
 ``quality``     quality rows, bounded per file and rule
 ``source``      :func:`ingest_source`: found, read or cached, typed, assembled
@@ -53,7 +53,7 @@ from nazorg.ingest.files import (
 from nazorg.ingest.header import normalise_header
 from nazorg.ingest.quality import bound_quality, date_bound_fingerprint, quality_rows
 from nazorg.ingest.read_csv import decode_text
-from nazorg.ingest.reading import read_csvs, read_file
+from nazorg.ingest.reading import read_file
 from nazorg.ingest.shared import (
     FILE,
     LEDGER_SCHEMA,
@@ -100,7 +100,6 @@ __all__ = [
     "load_known_hashes",
     "normalise_header",
     "quality_rows",
-    "read_csvs",
     "read_file",
     "region_slug",
     "save_known_hashes",
