@@ -5,6 +5,7 @@ The BSN is replaced by its pseudonym here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -264,9 +265,11 @@ def apply_columns(
                 continue
             if column.kind == "text":
                 values = frame.get_column(column.field)
-                typed_values.append(
-                    (values if column.verbatim else _redacted(values)).alias(out_name)
-                )
+                if column.keyed and key is not None:
+                    kept = keyed_numbers(values, key, column)
+                else:
+                    kept = values if column.verbatim else _redacted(values)
+                typed_values.append(kept.alias(out_name))
                 missing = values.is_null()
                 bad = None
             else:
@@ -390,6 +393,29 @@ def apply_columns(
             pl.concat(problems).cast(PROBLEM_SCHEMA) if problems else empty_problems()
         ).sort(FILE, "sheet", "source_row", nulls_last=False)
     return good, rejected
+
+
+def keyed_numbers(values: pl.Series, key: str, column: Column) -> pl.Series:
+    """The numbers as a keyed BLAKE2b hash (128 bits, hex): equal numbers give equal
+    hashes, and without the pseudonym key nobody can tell which number a hash stands for
+    (a Meldingnummer has few enough forms to be tried one by one against a plain hash).
+    The key is derived per column from the pseudonym key, so a hash is never a
+    ``person_key``. BLAKE2b rather than the HMAC of :func:`nazorg.bsn.pseudonymise`:
+    it is a keyed hash by design and about three times faster here (200 000 numbers:
+    0.24 s against 0.77 s), and a national export holds about a million of them.
+    """
+    secret = hashlib.sha256(f"{key}|nazorg-number|{column.field}".encode()).digest()
+    distinct = values.drop_nulls().unique(maintain_order=True)
+    hashed = pl.Series(
+        [
+            hashlib.blake2b(number.encode(), key=secret, digest_size=16).hexdigest()
+            for number in distinct.to_list()
+        ],
+        dtype=pl.Utf8,
+    )
+    if distinct.len() == values.len():  # every number once, none missing: in order
+        return hashed.alias(values.name)
+    return values.replace_strict(distinct, hashed, default=None, return_dtype=pl.Utf8)
 
 
 def _redacted(values: pl.Series) -> pl.Series:

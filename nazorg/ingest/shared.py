@@ -62,6 +62,11 @@ class Column:
     # Text kept exactly as typed: the export's own numbers (Meldingnummer, DPAN-nr,
     # Casusnummer) that tell rows apart. Every other text column is redacted.
     verbatim: bool = False
+    # A number that identifies a notification and that only the merge of overlapping
+    # exports compares (Meldingnummer, DPAN-nr; staging never stores them): kept as a
+    # keyed hash of the number (see nazorg.ingest.columns.keyed_numbers), so that the
+    # parse cache holds no such number while equal numbers stay equal.
+    keyed: bool = False
 
 
 @dataclass(frozen=True)

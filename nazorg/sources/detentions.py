@@ -28,7 +28,7 @@ JUSTID = SourceSpec(
     name="justid",
     folder="justid",
     columns=(
-        Column("Meldingnummer", "notification_id", required=True, verbatim=True),
+        Column("Meldingnummer", "notification_id", required=True, keyed=True),
         Column(
             "Soort melding",
             "notification_kind",
@@ -94,7 +94,7 @@ DPAN = SourceSpec(
     name="dpan",
     folder="dpan",
     columns=(
-        Column("DPAN-nr", "dpan_id", required=True, verbatim=True),
+        Column("DPAN-nr", "dpan_id", required=True, keyed=True),
         Column("BSN", "bsn", kind="bsn", required=True, sensitive=True),
         Column("Geb. datum", "birth_date", kind="date", required=True, sensitive=True),
         Column("Gemeente", "municipality_name_raw"),
