@@ -1,27 +1,13 @@
-"""What every table model shares."""
+"""What every table model shares: the base (:class:`nazorg.warehouse.TableModel`, which
+the warehouse writes by) and the columns that recur."""
 
 from __future__ import annotations
 
 import pandera.polars as pa
 
+from nazorg.warehouse import TableModel
 
-class TableModel(pa.DataFrameModel):
-    """Base: strict columns, coercion, and a ``table`` name (schema.table) per model."""
-
-    class Config:
-        strict = True
-        coerce = True
-
-    @classmethod
-    def table(cls) -> str:
-        return cls.Config.name  # type: ignore[attr-defined]
-
-    @classmethod
-    def descriptions(cls) -> tuple[str, dict[str, str]]:
-        schema = cls.to_schema()
-        return schema.description or "", {
-            name: column.description or "" for name, column in schema.columns.items()
-        }
+__all__ = ["TableModel", "year_complete_field"]
 
 
 def year_complete_field(year: str, sources: str) -> bool:
