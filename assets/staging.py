@@ -32,9 +32,9 @@ from nazorg.warehouse import (
     table_exists,
 )
 from pipelines.resources import NazorgWarehouse
+from schemas.base import REGIONS
 from schemas.caseload import Cases
 from schemas.cohort import CohortSample
-from schemas.kpi import REGIONS
 from schemas.screening import Screenings
 from schemas.staging import Detentions, Municipalities
 

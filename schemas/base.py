@@ -7,7 +7,33 @@ import pandera.polars as pa
 
 from nazorg.warehouse import TableModel
 
-__all__ = ["TableModel", "year_complete_field"]
+__all__ = [
+    "REGIONS",
+    "TableModel",
+    "region_field",
+    "share_field",
+    "year_complete_field",
+    "year_field",
+]
+
+#: The regions of the warehouse (their display names).
+REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
+REGION = "Regio van het Zorg- en Veiligheidshuis."
+
+
+def region_field(description: str = REGION, **kwargs):
+    """A ``region`` column: one of REGIONS."""
+    return pa.Field(isin=REGIONS, description=description, **kwargs)
+
+
+def year_field(description: str, **kwargs):
+    """A calendar year: 1990 (the earliest event date) to 2100."""
+    return pa.Field(ge=1990, le=2100, description=description, **kwargs)
+
+
+def share_field(description: str, **kwargs):
+    """A share: a fraction from 0 to 1."""
+    return pa.Field(ge=0, le=1, description=description, **kwargs)
 
 
 def year_complete_field(year: str, sources: str) -> bool:

@@ -21,8 +21,8 @@ from nazorg.demo.population import build_population, ml_case_number
 from nazorg.ingest import ingest_source, region_slug
 from nazorg.mkba import MkbaParameters
 from nazorg.sources.cohort import COHORT, link_to_cases, parse_cohort, staging_frame
+from schemas.base import REGIONS
 from schemas.cohort import CohortOutcomes, CohortSample, ReachFunnel
-from schemas.kpi import REGIONS
 from tests.conftest import TEST_KEY
 
 ML = "Midden-Limburg"
