@@ -3,6 +3,11 @@
 Both systems describe the same thing in two shapes; both end up as one normalised
 table of detention episodes (``staging.detentions``). A KPI never needs to know
 which system a release came from.
+
+Why one module of over 500 lines: JustID and DPAN are typed here and merged here into
+one set of detention episodes; the merge's rules (the same number in overlapping
+exports, conflicting release dates, the persons an added export can change) read both
+sources' columns, so they stay next to the specs that define them.
 """
 
 from __future__ import annotations
