@@ -168,7 +168,7 @@ def test_event_dates_out_of_range_reject_the_row_naming_the_column(tmp_path):
     justid_csv(tmp_path, "datums.csv", rows)
     result = justid(tmp_path)
     assert ledger_of(result)["rows_loaded"] == 2
-    rejected = result.rejected.select("row_number", "column", "rule").rows()
+    rejected = result.rejected.select("row_number", "column_name", "rule").rows()
     assert rejected == [
         (2, "Datum ontslag", "date_out_of_range"),
         (3, "Datum ontslag", "date_out_of_range"),
@@ -197,7 +197,7 @@ def test_a_registration_in_2220_is_a_rejected_row(tmp_path):
         )
     )
     assert ledger_of(result)["rows_loaded"] == 1
-    assert result.rejected.select("row_number", "column", "rule").rows() == [
+    assert result.rejected.select("row_number", "column_name", "rule").rows() == [
         (3, "Datum aanmelding", "date_out_of_range")
     ]
 
@@ -338,7 +338,7 @@ def test_a_formula_without_a_stored_value_rejects_its_row(tmp_path):
     result = dpan(tmp_path)
     entry = ledger_of(result)
     assert (entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (3, 1, 2)
-    assert result.rejected.select("row_number", "column", "rule").rows() == [
+    assert result.rejected.select("row_number", "column_name", "rule").rows() == [
         (4, "Datum vertrek", "formula_without_value"),
         (5, "PI", "formula_without_value"),
     ]
@@ -371,7 +371,7 @@ def test_quality_rows_of_later_steps_are_bounded_too():
             "file": "caseload/x/oud.xlsx",
             "sheet": "2013",
             "row_number": range(3, 2503),
-            "column": "Casusnummer",
+            "column_name": "Casusnummer",
             "rule": "superseded",
             "message": "…",
         },

@@ -186,6 +186,7 @@ def bound_quality(frame: pl.DataFrame) -> pl.DataFrame:
     summary = first_left_out.with_columns(
         problem=_summary_problem(pl.col("rule"), pl.col("_total") - MAX_LISTED_ROWS),
         source_row=pl.col("row_number"),
+        column=pl.col("column_name"),  # the names _quality_message reads
     )
     summary = summary.with_columns(message=_quality_message(pl.col("file"))).select(
         list(QUALITY_SCHEMA)
