@@ -26,13 +26,13 @@ import duckdb
 from pydantic import Field
 
 from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_and_write
+from assets.resources import NazorgWarehouse
 from assets.sql import sql
 from nazorg import builds
 from nazorg import cohort as cohort_mkba_tables
 from nazorg.mkba import MkbaParameters
 from nazorg.timing import stage
 from nazorg.warehouse import replace_table_from_sql, table_exists
-from pipelines.resources import NazorgWarehouse
 from schemas.base import TableModel
 from schemas.caseload import (
     CaseConferences,

@@ -4,6 +4,7 @@ and unlinked screening forms — in one step, once every source has loaded."""
 import dagster as dg
 
 from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_frame
+from assets.resources import NazorgWarehouse
 from assets.sql import sql
 from nazorg.sources.screening import link_summary
 from nazorg.warehouse import (
@@ -12,7 +13,6 @@ from nazorg.warehouse import (
     replace_table_from_sql,
     table_exists,
 )
-from pipelines.resources import NazorgWarehouse
 from schemas.quality import (
     FileLedger,
     RegionFiles,

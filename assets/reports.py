@@ -11,8 +11,8 @@ import os
 import dagster as dg
 import duckdb
 
+from assets.resources import PUBLISHED_KEY, NazorgWarehouse
 from nazorg.timing import stage
-from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 
 
 class WorkbookConfig(dg.Config):

@@ -17,6 +17,7 @@ from assets.common import (
     validate_and_write,
     validate_update,
 )
+from assets.resources import NazorgWarehouse
 from nazorg import builds
 from nazorg.ingest import QUALITY_SCHEMA, date_bound_fingerprint, ingest_source, region_slug
 from nazorg.municipalities import load_reference
@@ -31,7 +32,6 @@ from nazorg.warehouse import (
     replace_rows_of_persons,
     table_exists,
 )
-from pipelines.resources import NazorgWarehouse
 from schemas.base import REGIONS
 from schemas.caseload import Cases
 from schemas.cohort import CohortSample

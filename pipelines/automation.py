@@ -23,8 +23,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.resources import NazorgWarehouse
 from nazorg.ingest import is_input_file, link_problem, sha256_of
-from pipelines.resources import NazorgWarehouse
 
 JOB_NAME = "nightly"
 CURSOR_VERSION = 1

@@ -483,7 +483,7 @@ def test_assets_write_the_tables_and_record_the_parameters(tmp_path):
     """staging/cohort_sample → kpi/reach_funnel → cohort_mkba on a warehouse that holds
     a hand-made registration and outflow, with a run config override."""
     from assets import kpi, staging
-    from pipelines.resources import NazorgWarehouse
+    from assets.resources import NazorgWarehouse
 
     raw = tmp_path / "raw"
     write_cohort(build_population(), raw)

@@ -298,7 +298,7 @@ def test_development_uses_the_development_key_only_without_a_key(environment):
 
 
 def test_a_configured_key_is_held_to_the_same_rule(monkeypatch):
-    from pipelines.resources import NazorgWarehouse
+    from assets.resources import NazorgWarehouse
 
     monkeypatch.setenv("NAZORG_ENV", "production")
     with pytest.raises(MissingPseudonymKey):
