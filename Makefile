@@ -39,6 +39,7 @@ demo: setup
 ## 2. set up and run the tests
 test: setup $(BASELINE_SITE)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: setup

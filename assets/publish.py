@@ -3,10 +3,10 @@
 import dagster as dg
 import duckdb
 
+from assets.resources import PUBLISHED_KEY, NazorgWarehouse
 from assets.views import create_views
 from nazorg.builds import BUILDS_TABLE
 from nazorg.warehouse import describe, publish, table_exists
-from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 from schemas.quality import TableBuilds
 
 

@@ -5,6 +5,7 @@ import dagster as dg
 
 from assets.common import SqlCheck, Step, asset_key, check_specs, run_ahead, validate_frame
 from assets.plausibility import ROWS_NOT_HALVED
+from assets.resources import NazorgWarehouse
 from assets.sql import sql
 from nazorg.sources.screening import link_summary
 from nazorg.warehouse import (
@@ -13,7 +14,6 @@ from nazorg.warehouse import (
     replace_table_from_sql,
     table_exists,
 )
-from pipelines.resources import NazorgWarehouse
 from schemas.quality import (
     FileLedger,
     RegionFiles,

@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.resources import PUBLISHED_KEY, NazorgWarehouse
 from nazorg.timing import stage
-from pipelines.resources import PUBLISHED_KEY, NazorgWarehouse
 
 
 class WorkbookConfig(dg.Config):

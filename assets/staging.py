@@ -18,6 +18,7 @@ from assets.common import (
     validate_update,
 )
 from assets.plausibility import JUSTID_FRESHNESS
+from assets.resources import NazorgWarehouse
 from nazorg import builds
 from nazorg.ingest import QUALITY_SCHEMA, date_bound_fingerprint, ingest_source, region_slug
 from nazorg.municipalities import load_reference
@@ -32,10 +33,9 @@ from nazorg.warehouse import (
     replace_rows_of_persons,
     table_exists,
 )
-from pipelines.resources import NazorgWarehouse
+from schemas.base import REGIONS
 from schemas.caseload import Cases
 from schemas.cohort import CohortSample
-from schemas.kpi import REGIONS
 from schemas.screening import Screenings
 from schemas.staging import Detentions, Municipalities
 

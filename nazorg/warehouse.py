@@ -16,11 +16,32 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pandera.polars as pa
 import polars as pl
 
 from nazorg.redaction import NUMBER_MARK, redact_expr
 from nazorg.timing import stage
-from schemas.base import TableModel
+
+
+class TableModel(pa.DataFrameModel):
+    """The base of every table model (``schemas/``): strict columns, coercion, and a
+    ``table`` name (schema.table). The warehouse writes and describes tables by it."""
+
+    class Config:
+        strict = True
+        coerce = True
+
+    @classmethod
+    def table(cls) -> str:
+        return cls.Config.name  # type: ignore[attr-defined]
+
+    @classmethod
+    def descriptions(cls) -> tuple[str, dict[str, str]]:
+        schema = cls.to_schema()
+        return schema.description or "", {
+            name: column.description or "" for name, column in schema.columns.items()
+        }
+
 
 SCHEMAS = ("staging", "kpi", "quality")
 # DuckDB keeps no comment on a schema ("not implemented"): the schemas' descriptions

@@ -38,8 +38,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.resources import KNOWN_HASHES, NazorgWarehouse
 from nazorg.ingest import is_input_file, link_problem, load_known_hashes, sha256_of
-from pipelines.resources import KNOWN_HASHES, NazorgWarehouse
 
 JOB_NAME = "nightly"
 CURSOR_VERSION = 2

@@ -9,10 +9,10 @@ import dagster as dg
 
 from assets import kpi, quality, reports, staging
 from assets.publish import build_publish_asset
+from assets.resources import NazorgWarehouse
 from pipelines.alerts import SENSORS as ALERT_SENSORS
 from pipelines.automation import nightly_schedule, raw_exports_sensor
 from pipelines.logs import LOGGERS
-from pipelines.resources import NazorgWarehouse
 
 LAYER_MODULES = [staging, quality, kpi]
 

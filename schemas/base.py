@@ -1,27 +1,39 @@
-"""What every table model shares."""
+"""What every table model shares: the base (:class:`nazorg.warehouse.TableModel`, which
+the warehouse writes by) and the columns that recur."""
 
 from __future__ import annotations
 
 import pandera.polars as pa
 
+from nazorg.warehouse import TableModel
 
-class TableModel(pa.DataFrameModel):
-    """Base: strict columns, coercion, and a ``table`` name (schema.table) per model."""
+__all__ = [
+    "REGIONS",
+    "TableModel",
+    "region_field",
+    "share_field",
+    "year_complete_field",
+    "year_field",
+]
 
-    class Config:
-        strict = True
-        coerce = True
+#: The regions of the warehouse (their display names).
+REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
+REGION = "Regio van het Zorg- en Veiligheidshuis."
 
-    @classmethod
-    def table(cls) -> str:
-        return cls.Config.name  # type: ignore[attr-defined]
 
-    @classmethod
-    def descriptions(cls) -> tuple[str, dict[str, str]]:
-        schema = cls.to_schema()
-        return schema.description or "", {
-            name: column.description or "" for name, column in schema.columns.items()
-        }
+def region_field(description: str = REGION, **kwargs):
+    """A ``region`` column: one of REGIONS."""
+    return pa.Field(isin=REGIONS, description=description, **kwargs)
+
+
+def year_field(description: str, **kwargs):
+    """A calendar year: 1990 (the earliest event date) to 2100."""
+    return pa.Field(ge=1990, le=2100, description=description, **kwargs)
+
+
+def share_field(description: str, **kwargs):
+    """A share: a fraction from 0 to 1."""
+    return pa.Field(ge=0, le=1, description=description, **kwargs)
 
 
 def year_complete_field(year: str, sources: str) -> bool:

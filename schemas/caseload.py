@@ -7,9 +7,8 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel, year_complete_field
+from schemas.base import TableModel, region_field, share_field, year_complete_field, year_field
 
-REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
 MUNICIPALITY_CODE = r"^(GM\d{4}|OVERIG)$"
 MEASURES = [
     "profile_made",
@@ -31,9 +30,8 @@ def _unique_per(data, keys: list[str]) -> pl.LazyFrame:
 
 
 class Cases(TableModel):
-    region: str = pa.Field(
-        isin=REGIONS,
-        description="Regio van het veiligheidshuis, uit de eerste map onder raw/caseload (gooi-en-vechtstreek is Gooi en Vechtstreek).",
+    region: str = region_field(
+        "Regio van het veiligheidshuis, uit de eerste map onder raw/caseload (gooi-en-vechtstreek is Gooi en Vechtstreek)."
     )
     case_number: str = pa.Field(
         description="Casusnummer zoals in de registratie; uniek binnen de regio."
@@ -137,8 +135,8 @@ class Cases(TableModel):
 
 
 class Caseload(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(ge=1990, le=2100, description=_YEAR)
+    region: str = region_field(_REGION)
+    year: int = year_field(_YEAR)
     municipality_code: str = pa.Field(
         str_matches=MUNICIPALITY_CODE,
         description="CBS-code van de gemeente uit de kolom Gemeente, op de datum van aanmelding; OVERIG voor leeg, 'Overig', onbekend of buiten de regio.",
@@ -154,10 +152,8 @@ class Caseload(TableModel):
         ge=1,
         description="Aantal unieke personen onder die casussen (een persoon kan meer casussen hebben).",
     )
-    share: float = pa.Field(
-        ge=0,
-        le=1,
-        description="Aandeel: cases gedeeld door alle casussen van de regio in het jaar (fractie 0–1, onafgerond).",
+    share: float = share_field(
+        "Aandeel: cases gedeeld door alle casussen van de regio in het jaar (fractie 0–1, onafgerond)."
     )
 
     year_complete: bool = year_complete_field(
@@ -184,8 +180,8 @@ class Caseload(TableModel):
 
 
 class Coordination(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(ge=1990, le=2100, description=_YEAR)
+    region: str = region_field(_REGION)
+    year: int = year_field(_YEAR)
     measure: str = pa.Field(
         isin=MEASURES,
         description="Maat: profile_made (Profiel = Ja), enriched_network_round (Verrijking = Netwerkronde), enriched_any (Bilateraal of Netwerkronde), life_domain_support (ten minste één Inzet-kolom), case_conference (Casusoverleg anders dan Geen/leeg), repeat_detention (casussen van personen met meer dan één casus in het jaar).",
@@ -231,8 +227,8 @@ class Coordination(TableModel):
 
 
 class LifeDomainSupport(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(ge=1990, le=2100, description=_YEAR)
+    region: str = region_field(_REGION)
+    year: int = year_field(_YEAR)
     life_domain: str = pa.Field(
         isin=LIFE_DOMAINS,
         description="Leefgebied: id (identiteitsbewijs), housing (huisvesting), work_income (werk en inkomen), debts (schulden), care (zorg).",
@@ -257,8 +253,8 @@ class LifeDomainSupport(TableModel):
 
 
 class CaseConferences(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(ge=1990, le=2100, description=_YEAR)
+    region: str = region_field(_REGION)
+    year: int = year_field(_YEAR)
     conference_type: str = pa.Field(
         isin=CONFERENCE_TYPES,
         description="Soort casusoverleg: veelpleger (Veelplegeroverleg), huiselijk_geweld (Scenario-overleg huiselijk geweld), casus_op_maat (Casus op Maat).",
@@ -282,11 +278,9 @@ class CaseConferences(TableModel):
 
 
 class OutflowCaseloadReconciliation(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(
-        ge=1990,
-        le=2100,
-        description="Jaar: jaar van ontslag voor de uitstroom, jaar van aanmelding voor de caseload.",
+    region: str = region_field(_REGION)
+    year: int = year_field(
+        "Jaar: jaar van ontslag voor de uitstroom, jaar van aanmelding voor de caseload."
     )
     municipality_code: str = pa.Field(
         str_matches=MUNICIPALITY_CODE,

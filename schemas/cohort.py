@@ -8,8 +8,7 @@ import polars as pl
 
 from nazorg.mkba import LINE_KINDS, VARIANT_LINES
 from nazorg.sources.cohort import INTENSITIES, OUTCOMES, STATUSES
-from schemas.base import TableModel
-from schemas.kpi import REGIONS
+from schemas.base import REGIONS, TableModel, share_field, year_field
 
 STAGES = [
     "released",
@@ -35,7 +34,7 @@ def _region(**kwargs) -> object:
 
 
 def _cohort_year() -> object:
-    return pa.Field(ge=1990, le=2100, description=_COHORT_YEAR)
+    return year_field(_COHORT_YEAR)
 
 
 def _variant() -> object:
@@ -339,7 +338,7 @@ class CohortOutcomes(TableModel):
     )
     cases: int = pa.Field(ge=0, description="Geïnterviewde casussen met deze uitkomst.")
     interviewed: int = pa.Field(ge=1, description="Geïnterviewde casussen van het cohort (n).")
-    share: float = pa.Field(ge=0, le=1, description="cases gedeeld door interviewed.")
+    share: float = share_field("cases gedeeld door interviewed.")
 
     class Config:
         name = "kpi.cohort_outcomes"

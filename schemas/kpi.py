@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel, year_complete_field
-
-REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
+from schemas.base import TableModel, region_field, share_field, year_complete_field, year_field
 
 
 def _shares_sum_to_one(data, share: str = "share") -> pl.LazyFrame:
@@ -17,11 +15,9 @@ def _shares_sum_to_one(data, share: str = "share") -> pl.LazyFrame:
 
 
 class Outflow(TableModel):
-    region: str = pa.Field(isin=REGIONS, description="Regio van het Zorg- en Veiligheidshuis.")
-    year: int = pa.Field(
-        ge=1990,
-        le=2100,
-        description="Jaar van ontslag (jaar van Datum ontslag / Datum vertrek, niet van de melding).",
+    region: str = region_field()
+    year: int = year_field(
+        "Jaar van ontslag (jaar van Datum ontslag / Datum vertrek, niet van de melding)."
     )
     municipality_code: str = pa.Field(
         str_matches=r"^GM\d{4}$",
@@ -34,10 +30,8 @@ class Outflow(TableModel):
         ge=1,
         description="Aantal unieke personen met ten minste één ontslag (Einde detentie / Ontslag; geen overplaatsing of verlof) in het jaar, geplaatst bij hun laatste ontslag.",
     )
-    share: float = pa.Field(
-        ge=0,
-        le=1,
-        description="Aandeel: persons gedeeld door het totaal van de regio in dat jaar (fractie 0–1, onafgerond).",
+    share: float = share_field(
+        "Aandeel: persons gedeeld door het totaal van de regio in dat jaar (fractie 0–1, onafgerond)."
     )
     year_complete: bool = year_complete_field(
         "het jaar van ontslag",

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel
-from schemas.kpi import REGIONS
+from schemas.base import TableModel, region_field, share_field, year_field
 
 STAY_BANDS = ["up_to_7_days", "8_to_28_days", "29_to_120_days", "over_120_days"]
 TARGET_GROUPS = ["under_27", "frequent_returner", "support_wish", "all"]
@@ -37,12 +36,8 @@ def _ratio_ok(share: str, num: str, den: str) -> pl.Expr:
 
 
 class LengthOfStay(TableModel):
-    region: str = pa.Field(
-        isin=REGIONS, description="Regio van de gemeente bij ontslag van de detentieperiode."
-    )
-    release_year: int = pa.Field(
-        ge=1990, le=2100, description="Jaar van ontslag (jaar van Datum ontslag / Datum vertrek)."
-    )
+    region: str = region_field("Regio van de gemeente bij ontslag van de detentieperiode.")
+    release_year: int = year_field("Jaar van ontslag (jaar van Datum ontslag / Datum vertrek).")
     stay_band: str = pa.Field(
         isin=STAY_BANDS,
         description="Verblijfsduur (Datum ontslag min Datum insluiting, in dagen): up_to_7_days (0–7), 8_to_28_days (8–28; samen met de eerste: binnen 4 weken), 29_to_120_days (29–120) of over_120_days (meer dan 120 dagen: vanaf 4 maanden detentie schrijft de gemeente iemand uit en vervalt de huurwoning, Limburg §4.3).",
@@ -57,10 +52,8 @@ class LengthOfStay(TableModel):
         ge=0,
         description="Detentieperioden (niet personen) met een ontslag in het jaar en de gemeente bij ontslag in de regio (dezelfde perioden als kpi.screening_coverage), met een verblijfsduur in deze klasse.",
     )
-    share: float = pa.Field(
-        ge=0,
-        le=1,
-        description="released_episodes / alle ontslagen perioden van de regio in het jaar (fractie 0–1).",
+    share: float = share_field(
+        "released_episodes / alle ontslagen perioden van de regio in het jaar (fractie 0–1)."
     )
     region_year_episodes: int = pa.Field(
         ge=1, description="Alle ontslagen perioden van de regio in het jaar (de noemer)."
@@ -95,13 +88,10 @@ class LengthOfStay(TableModel):
 
 
 class IntakeTimeliness(TableModel):
-    region: str = pa.Field(
-        isin=REGIONS,
-        description="Regio van de detentieperiode (gemeente bij ontslag, of bij insluiting als er (nog) geen ontslag is).",
+    region: str = region_field(
+        "Regio van de detentieperiode (gemeente bij ontslag, of bij insluiting als er (nog) geen ontslag is)."
     )
-    admission_year: int = pa.Field(
-        ge=1990, le=2100, description="Jaar van insluiting (Datum insluiting / Datum binnenkomst)."
-    )
+    admission_year: int = year_field("Jaar van insluiting (Datum insluiting / Datum binnenkomst).")
     admissions: int = pa.Field(
         ge=1, description="Detentieperioden (insluitingen) van de regio met insluiting in het jaar."
     )
@@ -109,9 +99,7 @@ class IntakeTimeliness(TableModel):
         ge=0,
         description="Daarvan met een gekoppeld screeningsformulier (Informatieblad). DPAN-perioden hebben geen formulier met een datum en tellen hier niet mee.",
     )
-    share_with_form: float = pa.Field(
-        ge=0, le=1, description="with_form / admissions (fractie 0–1)."
-    )
+    share_with_form: float = share_field("with_form / admissions (fractie 0–1).")
     within_5_days: int = pa.Field(
         ge=0,
         description="Daarvan met het eerste formulier gedateerd ten hoogste 5 kalenderdagen na de insluiting. De datum van het formulier staat voor het eerste gesprek met de MMD'er in de PI, dat geen bron vastlegt (Gooi §2.3: streven is een eerste gesprek binnen vijf dagen).",
@@ -146,13 +134,10 @@ class IntakeTimeliness(TableModel):
 
 
 class TargetGroups(TableModel):
-    region: str = pa.Field(
-        isin=REGIONS,
-        description="Regio van de gemeente bij het laatste ontslag van de persoon in het jaar (zoals kpi.outflow).",
+    region: str = region_field(
+        "Regio van de gemeente bij het laatste ontslag van de persoon in het jaar (zoals kpi.outflow)."
     )
-    release_year: int = pa.Field(
-        ge=1990, le=2100, description="Jaar van ontslag (jaar van Datum ontslag / Datum vertrek)."
-    )
+    release_year: int = year_field("Jaar van ontslag (jaar van Datum ontslag / Datum vertrek).")
     target_group: str = pa.Field(
         isin=TARGET_GROUPS,
         description="Doelgroep van de coördinatie (Gooi §2.2): under_27 (ontslagjaar min geboortejaar ten hoogste 26), frequent_returner (meer dan 3 insluitingen in de 5 jaar tot en met de insluiting van het laatste ontslag; insluitingen van vóór de eerste export ontbreken, dus in de eerste jaren te laag), support_wish (een ontslagen periode in het jaar met een screening met ten minste één Ja: het laatste gekoppelde formulier, of in de DPAN-periode de Hulpvraag) of all (iedereen). Eén persoon kan in meer groepen zitten.",
@@ -207,20 +192,16 @@ class TargetGroups(TableModel):
 
 
 class CohortRecidivism(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    cohort_year: int = pa.Field(
-        ge=1990,
-        le=2100,
-        description="Cohortjaar: het jaar waarin de nazorg-plus-trajecten startten (Datum aanmelding).",
+    region: str = region_field(_REGION)
+    cohort_year: int = year_field(
+        "Cohortjaar: het jaar waarin de nazorg-plus-trajecten startten (Datum aanmelding)."
     )
     interviewed: int = pa.Field(
         ge=1,
         description="Geïnterviewde casussen van de vervolgmeting (n), niet de getrokken steekproef.",
     )
-    reference_prevalence: float = pa.Field(
-        ge=0,
-        le=1,
-        description="Tweejaarsrecidive van de referentiegroep (parameter van de MKBA, WODC groep 2).",
+    reference_prevalence: float = share_field(
+        "Tweejaarsrecidive van de referentiegroep (parameter van de MKBA, WODC groep 2)."
     )
     expected_recidivists: float = pa.Field(
         ge=0,

@@ -13,8 +13,7 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel, year_complete_field
-from schemas.kpi import REGIONS
+from schemas.base import REGIONS, TableModel, year_complete_field, year_field
 
 GROUPS = ["nazorg_plus", "regular", "all"]
 WINDOW_DAYS = 730
@@ -38,10 +37,8 @@ class Redetention(TableModel):
             "bekend of buiten de drie regio's) telt in geen enkele regio mee."
         ),
     )
-    release_year: int = pa.Field(
-        ge=1990,
-        le=2100,
-        description="Uitstroomjaar: jaar van de datum ontslag (niet van de meldingsdatum).",
+    release_year: int = year_field(
+        "Uitstroomjaar: jaar van de datum ontslag (niet van de meldingsdatum)."
     )
     aftercare_group: str = pa.Field(
         isin=GROUPS,

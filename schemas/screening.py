@@ -8,9 +8,8 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from schemas.base import TableModel, year_complete_field
+from schemas.base import TableModel, region_field, share_field, year_complete_field, year_field
 
-REGIONS = ["Gooi en Vechtstreek", "Midden-Limburg", "Noord-Limburg"]
 LIFE_DOMAINS = ["id", "housing", "work_income", "debts", "care", "social_network"]
 LINK_METHODS = ["same_date", "nearest_admission_14d"]
 
@@ -103,12 +102,8 @@ class Screenings(TableModel):
 
 
 class ScreeningCoverage(TableModel):
-    region: str = pa.Field(
-        isin=REGIONS, description="Regio van de gemeente bij ontslag van de detentieperiode."
-    )
-    year: int = pa.Field(
-        ge=1990, le=2100, description="Jaar van ontslag (jaar van Datum ontslag / Datum vertrek)."
-    )
+    region: str = region_field("Regio van de gemeente bij ontslag van de detentieperiode.")
+    year: int = year_field("Jaar van ontslag (jaar van Datum ontslag / Datum vertrek).")
     released_detentions: int = pa.Field(
         ge=1,
         description="Detentieperioden (niet personen) met een ontslag in het jaar waarvan de gemeente bij ontslag in de regio ligt; iemand die twee keer is ontslagen telt twee keer.",
@@ -174,13 +169,10 @@ class ScreeningCoverage(TableModel):
 
 
 class NeedsAtIntake(TableModel):
-    region: str = pa.Field(
-        isin=REGIONS,
-        description="Regio van de gekoppelde detentieperiode (gemeente bij ontslag, of bij insluiting als er (nog) geen ontslag is).",
+    region: str = region_field(
+        "Regio van de gekoppelde detentieperiode (gemeente bij ontslag, of bij insluiting als er (nog) geen ontslag is)."
     )
-    year: int = pa.Field(
-        ge=1990, le=2100, description="Jaar van insluiting van de gekoppelde detentieperiode."
-    )
+    year: int = year_field("Jaar van insluiting van de gekoppelde detentieperiode.")
     life_domain: str = pa.Field(
         isin=LIFE_DOMAINS,
         description="Leefgebied: id (identiteitsbewijs), housing (huisvesting), work_income (werk en inkomen), debts (schulden), care (zorg), social_network (sociaal netwerk).",
@@ -231,7 +223,7 @@ class NeedsAtIntake(TableModel):
 
 
 class UnlinkedScreenings(TableModel):
-    year: int = pa.Field(ge=1990, le=2100, description="Jaar van de datum formulier.")
+    year: int = year_field("Jaar van de datum formulier.")
     forms: int = pa.Field(
         ge=1, description="Geladen screeningsformulieren met een datum in dat jaar."
     )
@@ -246,7 +238,7 @@ class UnlinkedScreenings(TableModel):
         ge=0,
         description="Niet te koppelen aan een bekende detentie: geladen in staging.screenings, elk als rijwaarschuwing in quality.row_warnings, maar in geen KPI.",
     )
-    share_unlinked: float = pa.Field(ge=0, le=1, description="unlinked / forms (fractie 0–1).")
+    share_unlinked: float = share_field("unlinked / forms (fractie 0–1).")
 
     class Config:
         name = "quality.unlinked_screenings"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas.base import TableModel
-from schemas.kpi import REGIONS
+from schemas.base import TableModel, region_field, year_field
 
 _REGION = "Regio van het Zorg- en Veiligheidshuis."
 _COMPLETE = (
@@ -18,11 +17,9 @@ _COMPLETE = (
 
 
 class Tabel1(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(
-        ge=1990,
-        le=2100,
-        description="Jaar: jaar van aanmelding voor de caseload, jaar van ontslag voor de uitstroom (zoals in Tabel 1).",
+    region: str = region_field(_REGION)
+    year: int = year_field(
+        "Jaar: jaar van aanmelding voor de caseload, jaar van ontslag voor de uitstroom (zoals in Tabel 1)."
     )
     municipality_code: str = pa.Field(
         description="CBS-code van de gemeente zoals ze toen bestond; OVERIG voor casussen zonder gemeente in de regio."
@@ -62,11 +59,9 @@ class Tabel1(TableModel):
 
 
 class Headline(TableModel):
-    region: str = pa.Field(isin=REGIONS, description=_REGION)
-    year: int = pa.Field(
-        ge=1990,
-        le=2100,
-        description="Jaar: van ontslag voor uitstroom, screening en herdetentie; van aanmelding voor caseload en profiel.",
+    region: str = region_field(_REGION)
+    year: int = year_field(
+        "Jaar: van ontslag voor uitstroom, screening en herdetentie; van aanmelding voor caseload en profiel."
     )
     outflow_persons: int | None = pa.Field(
         nullable=True,

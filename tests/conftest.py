@@ -15,8 +15,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.resources import NazorgWarehouse
 from pipelines.definitions import build_defs
-from pipelines.resources import NazorgWarehouse
 
 REPO = Path(__file__).resolve().parent.parent
 RAW = REPO / "raw"

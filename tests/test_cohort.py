@@ -21,8 +21,8 @@ from nazorg.demo.population import build_population, ml_case_number
 from nazorg.ingest import ingest_source, region_slug
 from nazorg.mkba import MkbaParameters
 from nazorg.sources.cohort import COHORT, link_to_cases, parse_cohort, staging_frame
+from schemas.base import REGIONS
 from schemas.cohort import CohortOutcomes, CohortSample, ReachFunnel
-from schemas.kpi import REGIONS
 from tests.conftest import TEST_KEY
 
 ML = "Midden-Limburg"
@@ -483,7 +483,7 @@ def test_assets_write_the_tables_and_record_the_parameters(tmp_path):
     """staging/cohort_sample → kpi/reach_funnel → cohort_mkba on a warehouse that holds
     a hand-made registration and outflow, with a run config override."""
     from assets import kpi, staging
-    from pipelines.resources import NazorgWarehouse
+    from assets.resources import NazorgWarehouse
 
     raw = tmp_path / "raw"
     write_cohort(build_population(), raw)

@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from pipelines.definitions import build_defs
-from pipelines.resources import NazorgWarehouse
+from assets.resources import NazorgWarehouse
 from tests.conftest import RAW, REPO, TEST_KEY
 from tests.pg_server import postgres_server
 

@@ -393,12 +393,13 @@ def test_long_numbers_are_redacted_from_quality_messages_but_not_file_names():
     )
 
 
-def test_many_csv_exports_read_together_equal_each_read_alone(tmp_path):
-    """Exports with the same header are parsed as one buffer and split again: every
-    file must come out exactly as when it is read on its own, row numbers included."""
+def test_many_csv_exports_read_at_once_equal_each_read_alone(tmp_path):
+    """The files of a source are read a few at a time: every file must come out, in the
+    files' order, exactly as when it is read on its own, row numbers included."""
     from polars.testing import assert_frame_equal
 
-    from nazorg.ingest import read_csvs
+    from nazorg.ingest.files import Candidate
+    from nazorg.ingest.reading import read_all
 
     files = {
         "a.csv": f"{HEADER}\nN1;02-01-2019;;1;Roermond\nN2;03-01-2019\n",
@@ -412,7 +413,8 @@ def test_many_csv_exports_read_together_equal_each_read_alone(tmp_path):
         "i.csv": f"{HEADER}\nN10;11-01-2019\n",
     }
     paths = [write(tmp_path, name, content) for name, content in files.items()]
-    together = read_csvs([(p, p.name) for p in paths], TOY)
+    candidates = [Candidate(i, p, p.name, "", None) for i, p in enumerate(paths)]
+    together = read_all(candidates, TOY)
     for path, table in zip(paths, together, strict=True):
         alone = read(path)
         assert_frame_equal(table.frame, alone.frame)

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from nazorg.ingest import ingest_source
-from nazorg.parse_cache import wait_for_writes
+from nazorg.ingest.cache import wait_for_writes
+from nazorg.ingest.columns import keyed_numbers
 from nazorg.sources import detentions as det
 from tests.conftest import TEST_KEY
 
@@ -216,7 +217,11 @@ def _assert_balanced_and_private(result, exports: list[Export], source: str, cac
         assert entry["rows_read"] == export.data_rows, entry
         assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_rejected"], entry
         loaded = result.rows.filter(pl.col("source_file") == f"{source}/{export.name}")
-        assert sorted(loaded.get_column(id_column).to_list()) == sorted(export.valid_ids)
+        spec = det.JUSTID if source == "justid" else det.DPAN
+        ids = keyed_numbers(
+            pl.Series(export.valid_ids, dtype=pl.Utf8), TEST_KEY, spec.column(id_column)
+        )
+        assert sorted(loaded.get_column(id_column).to_list()) == sorted(ids.to_list())
     everything = _texts(result, cache)
     for export in exports:
         leaked = [s for s in export.secrets if s in everything]

@@ -37,10 +37,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from assets.resources import NazorgWarehouse
 from nazorg.ingest import decode_text
 from pipelines import defs
+from assets.resources import NazorgWarehouse
 from pipelines.automation import nightly_schedule, raw_exports_sensor
-from pipelines.resources import NazorgWarehouse
 from tests.conftest import RAW, REPO, TEST_KEY
 from tests.test_bad_input import LoggedRun, double_the_outflow_shares, run_logged
 from tests.test_privacy import identifying_values

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assets.resources import NazorgWarehouse
 from nazorg.warehouse import STORAGE_VERSION, publish, storage_version
-from pipelines.resources import NazorgWarehouse
 
 # ``make setup`` installs duckdb-cli (requirements.lock) into the venv beside Python.
 CLIENT = Path(sys.executable).parent / "duckdb"

@@ -15,9 +15,9 @@ import pandera.polars as pa
 import polars as pl
 import pytest
 
+from assets.resources import NazorgWarehouse
 from assets.sql import sql
 from nazorg.warehouse import ensure_schemas, replace_table_from_sql
-from pipelines.resources import NazorgWarehouse
 from schemas.redetention import Redetention
 
 ML, GOOI, NOORD = "Midden-Limburg", "Gooi en Vechtstreek", "Noord-Limburg"

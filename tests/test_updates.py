@@ -10,8 +10,9 @@ from types import SimpleNamespace
 
 import polars as pl
 
-from nazorg import builds, ingest
+from nazorg import builds
 from nazorg.ingest import LEDGER_SCHEMA, QUALITY_SCHEMA, SourceResult
+from nazorg.ingest import files as ingest  # the hashing of exports lives here
 from nazorg.sources.detentions import persons_to_update
 
 

@@ -22,6 +22,10 @@ and ``Ja``, BSNs stored as numbers (leading zero lost), municipality names in ca
 with ``Gemeente`` or ``(NH)``, one misspelled; free-text remarks; a cumulative
 re-export (the April export is superseded by the January export); and a row pasted
 twice (the second is rejected).
+
+Why one module of over 500 lines: a generator of synthetic demo data, outside the
+nightly product (the product never imports it); the two regions' registers are drawn
+from the one population and written by the same row and sheet writers.
 """
 
 from __future__ import annotations

@@ -75,6 +75,10 @@ Cohort (``cohort/<region>/steekproef_cohort_<year>.xlsx``)
 BSNs are synthetic only (:func:`valid_bsns`): the 909 valid numbers of the test range
 999990000-999999999 first, then every 11-proef-valid number from 010000000 upwards, in
 order. A rejected row's BSN is one of those with its last digit changed.
+
+Why one module of over 500 lines: a generator of synthetic exports for the benchmark,
+outside the nightly product (the product never imports it); every source's writer shares
+the one generated population, so they stay together.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ with each other the way real ones do (a case in the register belongs to a person
 was released; a screening form belongs to a detention). The published figures the demo
 must reproduce (kpi-method.md) are constants here, next to the choices made to get
 there; each writer module adds only the quirks of its export format.
+
+Why one module of over 500 lines: a generator of synthetic demo data, outside the
+nightly product (the product never imports it); the persons, detentions and screening
+forms it draws depend on each other step by step.
 """
 
 from __future__ import annotations

@@ -26,6 +26,12 @@ class Report:
         return f"Bron: {what}; bewerking: nazorg-platform, {self.ctx.run_day}."
 
 
+def region_slug(region: str) -> str:
+    """``Gooi en Vechtstreek`` → ``gooi-en-vechtstreek`` (a workbook's name; the quality
+    sheet finds the region's folder by it)."""
+    return region.strip().lower().replace(" ", "-").replace("/", "-")
+
+
 def years(records: list[dict[str, Any]], name: str = "year", *, newest_first: bool = False):
     found = sorted({r[name] for r in records if r.get(name) is not None})
     return found[::-1] if newest_first else found

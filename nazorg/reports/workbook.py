@@ -14,17 +14,12 @@ from openpyxl import Workbook
 
 from nazorg.reports.data import Warehouse
 from nazorg.reports.layout.sheet import SheetContext, SheetWriter
-from nazorg.reports.report import Report
+from nazorg.reports.report import Report, region_slug
 from nazorg.reports.sheets import SHEETS, overview
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DEFAULT_THRESHOLD = 5
 PREFIX = "kpi_"
-
-
-def region_slug(region: str) -> str:
-    """``Gooi en Vechtstreek`` → ``gooi-en-vechtstreek``."""
-    return region.strip().lower().replace(" ", "-").replace("/", "-")
 
 
 def workbook_path(reports_dir: Path, region: str) -> Path:

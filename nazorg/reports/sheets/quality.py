@@ -11,7 +11,7 @@ from nazorg.reports.columns import QUALITY_COLUMN
 from nazorg.reports.labels import dutch_number, label
 from nazorg.reports.layout.sheet import SheetWriter
 from nazorg.reports.layout.tables import Col, flat_table
-from nazorg.reports.report import Report
+from nazorg.reports.report import Report, region_slug
 
 NAME = "Datakwaliteit"
 SUMMARY = "Welke bestanden van de regio zijn ingelezen, en welke rijen zijn afgewezen"
@@ -43,8 +43,6 @@ def absent(report: Report) -> str | None:
 def region_files(report: Report) -> dict[str, dict[str, Any]]:
     """The region's files: those with rows that count for it, and those in a folder named
     after the region (a file that failed has no rows anywhere)."""
-    from nazorg.reports.workbook import region_slug
-
     slug = region_slug(report.region)
     counted = {r["file"]: r for r in report.rows("quality.region_files")}
     ledger = report.data.rows("quality.file_ledger")

@@ -28,8 +28,19 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from nazorg import ingest
-from nazorg.ingest import FILE, META_SCHEMA, PROBLEM_SCHEMA, Parsed, SourceSpec
+from nazorg.ingest.shared import (
+    FILE,
+    META_SCHEMA,
+    PROBLEM_SCHEMA,
+    Parsed,
+    SourceSpec,
+    latest_event_date,
+)
+
+# The ingestion package (every module of it is code that decides what a parse gives)
+# and the helpers its typing uses.
+PACKAGE = Path(__file__).resolve().parent
+HELPERS = ("bsn.py", "dates.py", "municipalities.py", "reference/municipalities.csv")
 
 # More segments than this (a run with new files adds one) are merged into one.
 MAX_SEGMENTS = 8
@@ -126,12 +137,14 @@ class ParseCache:
 
     def __init__(self, folder: Path, spec: SourceSpec, parser, key: str) -> None:
         code = hashlib.sha256()
-        modules = {inspect.getmodule(parser), ingest, inspect.getmodule(ParseCache)}
-        for path in sorted(Path(inspect.getfile(m)) for m in modules if m is not None):
+        parser_module = inspect.getmodule(parser)
+        files = set(PACKAGE.glob("*.py"))
+        if parser_module is not None:
+            files.add(Path(inspect.getfile(parser_module)).resolve())
+        for path in sorted(files):
             code.update(path.read_bytes())
-        package = Path(ingest.__file__).parent
-        for helper in ("bsn.py", "dates.py", "municipalities.py", "reference/municipalities.csv"):
-            code.update((package / helper).read_bytes())
+        for helper in HELPERS:
+            code.update((PACKAGE.parent / helper).read_bytes())
         code.update(f"polars {pl.__version__} fastexcel {fastexcel.__version__}".encode())
         code.update(hashlib.sha256(f"{key}|nazorg-cache".encode()).digest())
         self.root = folder / spec.name
@@ -157,7 +170,7 @@ class ParseCache:
         files = pl.read_parquet(
             f"{stem}.files.parquet", columns=["sha256", "late_dates", "latest_event_date"]
         )
-        bound = ingest.latest_event_date()
+        bound = latest_event_date()
         stale = files.filter(pl.col("late_dates") | (pl.col("latest_event_date") > bound))
         return set(stale.get_column("sha256").to_list())
 
