@@ -26,8 +26,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from pipelines.definitions import build_defs
 from assets.resources import NazorgWarehouse
+from pipelines.definitions import build_defs
 from tests.conftest import RAW, REPO, TEST_KEY
 from tests.pg_server import postgres_server
 

@@ -40,7 +40,6 @@ from polars.testing import assert_frame_equal
 from assets.resources import NazorgWarehouse
 from nazorg.ingest import decode_text
 from pipelines import defs
-from assets.resources import NazorgWarehouse
 from pipelines.automation import nightly_schedule, raw_exports_sensor
 from tests.conftest import RAW, REPO, TEST_KEY
 from tests.test_bad_input import LoggedRun, double_the_outflow_shares, run_logged
