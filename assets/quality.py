@@ -152,7 +152,7 @@ def _log_inputs(con, log) -> None:
         "FROM quality.file_ledger GROUP BY status ORDER BY status"
     ).fetchall()
     summary = "; ".join(
-        f"{status}: {n} bestand(en)"
+        f"{FILE_STATUS_WORDS.get(status, status)}: {n} bestand(en)"
         + (
             f", {read} rijen gelezen, {loaded} geladen, {rejected} afgewezen"
             if status == "loaded"
@@ -161,3 +161,7 @@ def _log_inputs(con, log) -> None:
         for status, n, read, loaded, rejected in ledger
     )
     log.info(f"Invoer van deze run: {summary or 'geen bestanden'}")
+
+
+# The ledger's statuses as the log says them (the warehouse keeps the codes).
+FILE_STATUS_WORDS = {"loaded": "ingelezen", "duplicate": "dubbel", "failed": "niet gelezen"}

@@ -113,7 +113,7 @@ def where_to_find(warehouse: Path, workbooks: list[Path]) -> str:
     """The run's last message: where the results are and the command that opens each."""
     lines = [
         f"Warehouse: {_shown(warehouse)}",
-        f"    openen (alleen-lezen, Python met duckdb): {open_warehouse_command(warehouse)}",
+        f"    openen (alleen-lezen): {open_warehouse_command(warehouse)}",
     ]
     opener = open_workbook_command()
     for path in workbooks:

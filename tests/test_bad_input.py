@@ -576,7 +576,7 @@ def test_a_failed_file_is_logged_as_a_warning_with_its_reason(broken_run):
     )
     assert any("dpan/export.xlsx failed:" in m and "geen leesbaar Excel" in m for m in warnings)
     infos = run.lines(logging.INFO)
-    assert any("justid/regels.csv loaded: 2 gelezen, 1 geladen, 1 afgewezen" in m for m in infos)
+    assert any("justid/regels.csv ingelezen: 2 gelezen, 1 geladen, 1 afgewezen" in m for m in infos)
     (summary,) = [m for m in infos if m.startswith("Samenvatting van de run:")]
     assert "2 bestand(en) geladen, 0 duplicaat, 2 mislukt" in summary
 

@@ -341,8 +341,8 @@ def test_ledger_duplicate_changed_and_failed_files(tmp_path):
     assert ledger["toy/b.xlsx"]["error"].startswith("toy/b.xlsx: geen leesbaar Excel-bestand")
     assert result.rows["source_file"].to_list() == ["toy/2019/a.csv"]
     assert result.log_lines == [
-        "toy: toy/2019/a.csv loaded: 2 gelezen, 1 geladen, 1 afgewezen",
-        "toy: toy/2019/kopie van a.csv duplicate (zelfde inhoud als toy/2019/a.csv)",
+        "toy: toy/2019/a.csv ingelezen: 2 gelezen, 1 geladen, 1 afgewezen",
+        "toy: toy/2019/kopie van a.csv dubbel (zelfde inhoud als toy/2019/a.csv)",
         "toy: toy/b.xlsx failed: " + ledger["toy/b.xlsx"]["error"],
     ]
     (message,) = result.rejected["message"].to_list()

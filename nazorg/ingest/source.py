@@ -210,7 +210,7 @@ def ingest_source(
         label = labels[order]
         if entry["status"] == "duplicate":
             log.append(
-                f"{spec.name}: {label} duplicate (zelfde inhoud als {seen[entry['sha256']]})"
+                f"{spec.name}: {label} dubbel (zelfde inhoud als {seen[entry['sha256']]})"
             )
         elif entry["status"] == "failed":
             log.append(f"{spec.name}: {label} failed: {entry['error']}")
@@ -224,7 +224,7 @@ def ingest_source(
                 names = ", ".join(f"'{s}'" for s in entry["_skipped"])
                 extra += f"; tabbladen zonder kopregel overgeslagen: {names}"
             log.append(
-                f"{spec.name}: {label} loaded: {entry['rows_read']} gelezen, "
+                f"{spec.name}: {label} ingelezen: {entry['rows_read']} gelezen, "
                 f"{entry['rows_loaded']} geladen, {entry['rows_rejected']} afgewezen{extra}"
             )
     result.ledger = pl.DataFrame(
