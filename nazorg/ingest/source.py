@@ -209,9 +209,7 @@ def ingest_source(
     for order, entry in enumerate(entries):
         label = labels[order]
         if entry["status"] == "duplicate":
-            log.append(
-                f"{spec.name}: {label} dubbel (zelfde inhoud als {seen[entry['sha256']]})"
-            )
+            log.append(f"{spec.name}: {label} dubbel (zelfde inhoud als {seen[entry['sha256']]})")
         elif entry["status"] == "failed":
             log.append(f"{spec.name}: {label} failed: {entry['error']}")
         elif entry["status"] == "loaded":
