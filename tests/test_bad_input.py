@@ -168,6 +168,20 @@ def messages(result: SourceResult) -> list[str]:
 # --------------------------------------------------------------------------- whole files
 
 
+def test_a_row_breaking_two_rules_is_counted_once_as_rejected(tmp_path):
+    """quality.rejected_rows has a line per problem; the ledger counts rows."""
+    bad = episode_row(2, BSN=INVALID_BSN, **{"Datum binnenkomst": "31-02-2013"})
+    dpan_xlsx(tmp_path, "twee.xlsx", {"Export": dpan_sheet([episode_row(1), bad])})
+    result = dpan(tmp_path)
+    entry = ledger_of(result)
+    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (2, 1, 1)
+    assert sorted(result.rejected.get_column("column").to_list()) == [
+        "BSN",
+        "Datum binnenkomst",
+    ]
+    assert set(result.rejected.get_column("row_number").to_list()) == {4}
+
+
 def test_empty_file(tmp_path):
     path = tmp_path / "justid" / "leeg.csv"
     path.parent.mkdir(parents=True)

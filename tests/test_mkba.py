@@ -22,6 +22,7 @@ from nazorg.mkba import (
     Summary,
     _CaseArrays,
     _resample,
+    _steps,
     _variant_ratios,
     bootstrap,
     compute_lines,
@@ -501,3 +502,95 @@ def test_sensitivity_checks_grid_values_like_the_parameters() -> None:
         sensitivity(demo_cases(), N, MkbaParameters(), grids={"observation_years": (0.0, 2.0)})
     with pytest.raises(ValueError, match="discount_rate"):
         sensitivity(demo_cases(), N, MkbaParameters(), grids={"discount_rate": (-1.0, 0.0)})
+
+
+# ------------------------------------- the calculation rounds half away from zero
+
+# 12 × 0.5 × 2.75 = 16.5 exactly in binary: half away from zero gives 17, the banker's
+# rounding of Python's and numpy's round() gives 16. Only the calculation itself can show
+# which one it uses (the helper is tested above).
+HALF = MkbaParameters(offences_per_recidivist=2.75)
+# (17 − 7 observed) / 2 observation years × 1 000 × haircut 0.5; with 16: 2 250.
+HALF_OFFENCE_PER_YEAR = 2500.0
+
+
+def test_expected_offences_at_exactly_half_round_away_from_zero() -> None:
+    rows = by_line(compute_lines(demo_cases(), N, HALF), "A")
+    offence = rows["avoided_offence_damage"]
+    assert offence.amount_per_year_sample == HALF_OFFENCE_PER_YEAR
+    assert offence.amount_sample_period == 2 * HALF_OFFENCE_PER_YEAR
+    assert offence.amount_cohort == pytest.approx(28750.0)  # × 69 / 12
+    # 12 × 0.75 × 2.5 = 22.5 → 23 (banker's rounding: 22): (23 − 7) / 2 × 500 = 4 000.
+    other = MkbaParameters(reference_prevalence=0.75, offences_per_recidivist=2.5)
+    line = by_line(compute_lines(demo_cases(), N, other), "A")["avoided_offence_damage"]
+    assert line.amount_per_year_sample == 4000.0
+
+
+def test_sensitivity_at_exactly_half_rounds_away_from_zero() -> None:
+    # The same point through the batched core: A's benefits 28 750 + 115 000 + 17 250.
+    rows = sensitivity(
+        demo_cases(), N, MkbaParameters(), grids={"offences_per_recidivist": (2.75,)}
+    )
+    (point,) = [
+        r
+        for r in rows
+        if r.kind == "sensitivity"
+        and r.variant == "A"
+        and r.parameter == "offences_per_recidivist"
+        and r.value == 2.75
+    ]
+    assert point.benefit_cost_ratio == pytest.approx(161000 / 122000)
+    assert summary(compute_lines(demo_cases(), N, HALF), "A").total_benefits == pytest.approx(
+        161000.0
+    )
+
+
+# ---------------------------------------------------- the discount, applied once
+
+
+def test_discount_over_three_years_by_hand() -> None:
+    # period(a, 3) at 10 %: a × (1 + 1/1.1 + 1/1.21); year 1 undiscounted, each later
+    # year once more (a discount applied twice would give 1 + 1/1.21 + 1/1.4641).
+    params = MkbaParameters(discount_rate=0.1, horizon_years=3, work_years_counted=3)
+    rows = by_line(compute_lines(demo_cases(), N, params), "B")
+    factor = 1 + 1 / 1.1 + 1 / 1.1**2
+    assert rows["avoided_police_effort"].amount_sample_period == pytest.approx(4130 * factor)
+    assert rows["avoided_detention_days"].amount_cohort == pytest.approx(99000 / 2 * factor)
+    assert rows["avoided_benefit_costs"].amount_sample_period == pytest.approx(20000 * factor)
+    # The one-off lines are not discounted at all.
+    assert rows["avoided_benefit_costs_once"].amount_sample_period == 3000.0
+    assert rows["case_investments"].amount_sample_period == 4000.0
+
+
+# ------------------------------------------------------ grids, defaults and guards
+
+
+def test_sensitivity_grids_by_hand() -> None:
+    assert _steps(0.25, 1.0, 0.05)[:4] == (0.25, 0.3, 0.35, 0.4)
+    assert len(_steps(0.25, 1.0, 0.05)) == 16 and _steps(0.25, 1.0, 0.05)[-1] == 1.0
+    assert _steps(1.0, 8.0, 0.5) == tuple(1.0 + i / 2 for i in range(15))
+    assert _steps(0.0, 65.0, 5.0) == tuple(float(5 * i) for i in range(14))
+    assert _steps(1.0, 5.0, 0.1)[1:3] == (1.1, 1.2) and len(_steps(1.0, 5.0, 0.1)) == 41
+
+
+def test_bootstrap_defaults_and_draws_guard() -> None:
+    (a, b) = bootstrap(demo_cases(), N, MkbaParameters())
+    assert (a.variant, b.variant) == ("A", "B")
+    assert (a.draws, a.seed) == (10_000, 20201231)
+    (one, _) = bootstrap(demo_cases(), N, MkbaParameters(), draws=1)
+    assert one.draws == 1 and one.ratio_p05 == one.ratio_p95
+    with pytest.raises(ValueError, match=r"^draws must be >= 1$"):
+        bootstrap(demo_cases(), N, MkbaParameters(), draws=0)
+
+
+def test_break_even_values_exactly() -> None:
+    # 25.875 × c + 17 250 = 122 000 at c = 4 048.309…: the smallest value on the 0.001
+    # grid where A breaks even. 2 875 × d + 64 745 = 122 000 at d = 19.914…: likewise.
+    params = MkbaParameters(work_years_counted=0)
+    found = {
+        (r.variant, r.parameter): r.value
+        for r in sensitivity(demo_cases(), N, params)
+        if r.kind == "break_even"
+    }
+    assert found[("A", "cost_per_offence")] == 4048.31
+    assert found[("B", "detention_days_per_year")] == 19.915

@@ -36,10 +36,12 @@ from nazorg.reports import (
     SHEET_SCREENING,
     BufferedSheet,
     IssueGroups,
+    Table,
     Warehouse,
     build_region_workbook,
     region_slug,
     save_deterministic,
+    suppress_small_cells,
     write_region_workbooks,
 )
 
@@ -839,6 +841,17 @@ def test_suppression_hides_small_counts(suppressed):
     assert seen_marker
 
 
+def test_a_count_equal_to_the_threshold_stays_visible():
+    """Counts 0 < n < N are hidden; n = N is shown, and so is 0 (nothing to protect)."""
+    table = Table(headers=["Gemeente", "Aantal"], kinds=["text", "count"])
+    for row in (["A", 5], ["B", 4], ["C", 3], ["D", 12], ["E", 0], ["Totaal", 24]):
+        table.add_row(row)
+    table.totals.append(((5, 1), [(r, 1) for r in range(5)]))
+    suppress_small_cells(table, 5)
+    # B and C are hidden; two hidden members do not reveal each other through the total
+    assert [row[1] for row in table.rows] == [5, "<5", "<5", 12, 0, 24]
+
+
 def test_suppression_blanks_the_share_and_protects_totals(suppressed):
     ws = load_workbook(suppressed["kpi_gooi-en-vechtstreek.xlsx"])[SHEET_OUTFLOW]
     header_row, cols = tabel_1_columns(ws)
@@ -853,6 +866,10 @@ def test_suppression_blanks_the_share_and_protects_totals(suppressed):
     assert list(column.values()).count(SECONDARY_MARK) == 1
     hidden = next(name for name, v in column.items() if v == SECONDARY_MARK)
     assert hidden in ("Naarden", "Laren")
+    # the other of the two is 5 = the threshold: shown, as is its share
+    shown = "Laren" if hidden == "Naarden" else "Naarden"
+    assert ws.cell(rows[shown], out12).value == 5
+    assert ws.cell(rows[shown], out12 + 1).value == pytest.approx(5 / 258)
     assert ws.cell(rows[hidden], out12 + 1).value is None
     # 2013 outflow has three small cells (Muiden, Blaricum, Laren): nothing extra hidden
     out13 = cols[("2013", "Uitstroom")]
