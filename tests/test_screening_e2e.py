@@ -218,6 +218,12 @@ def test_an_episode_screened_twice_counts_once_with_its_latest_form(demo_warehou
         "WHERE episode_id IS NOT NULL GROUP BY episode_id HAVING count(*) > 1"
     ).fetchall()
     assert len(rows) == 1 and rows[0][1] == [False, True]
+    # The latest form counts in the figures: the earlier one (no consent, every wish
+    # Onbekend) would make 20 refusals among the 2020 releases instead of 19.
+    assert demo_warehouse.execute(
+        "SELECT with_form, no_consent FROM kpi.screening_coverage WHERE region = ? AND year = 2020",
+        [ML],
+    ).fetchall() == [(ML_2020_WITH_FORM, ML_2020_NO_CONSENT)]
 
 
 def test_screening_checks_pass(demo_build):
