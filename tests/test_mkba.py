@@ -21,6 +21,7 @@ from nazorg.mkba import (
     MkbaParameters,
     Summary,
     _CaseArrays,
+    _ParameterBatch,
     _resample,
     _steps,
     _variant_ratios,
@@ -595,3 +596,45 @@ def test_break_even_values_exactly() -> None:
     }
     assert found[("A", "cost_per_offence")] == 4048.31
     assert found[("B", "detention_days_per_year")] == 19.915
+
+
+def test_sensitivity_adds_the_configured_values_to_the_grid() -> None:
+    rows = sensitivity(
+        demo_cases(),
+        N,
+        MkbaParameters(attribution=0.52, cost_per_offence=1234.0),
+        grids={"attribution": (0.5, 1.0), "cost_per_offence": (1000.0,)},
+    )
+    values = {(r.parameter, r.value) for r in rows if r.kind == "sensitivity"}
+    assert values == {
+        ("attribution", 0.5),
+        ("attribution", 0.52),
+        ("attribution", 1.0),
+        ("cost_per_offence", 1000.0),
+        ("cost_per_offence", 1234.0),
+    }
+    overridden = sensitivity(
+        demo_cases(), N, MkbaParameters(attribution_override=0.77), grids={"attribution": (0.5,)}
+    )
+    assert {r.value for r in overridden} == {0.5, 0.77}
+
+
+def test_break_even_after_a_whole_year_parameter_in_the_grid() -> None:
+    rows = sensitivity(
+        demo_cases(),
+        N,
+        MkbaParameters(work_years_counted=0),
+        grids={"horizon_years": (1, 2), "cost_per_offence": (1000.0, 5000.0)},
+    )
+    breaks = [(r.variant, r.parameter, r.value) for r in rows if r.kind == "break_even"]
+    assert breaks == [("A", "cost_per_offence", 4048.31)]
+
+
+def test_a_batch_checks_its_values() -> None:
+    with pytest.raises(ValueError, match=r"^horizon_years must be a whole number of years$"):
+        _ParameterBatch(MkbaParameters(), {"horizon_years": [1.0, math.nan]})
+    with pytest.raises(ValueError, match=r"^attribution_override is not set: it cannot vary"):
+        _ParameterBatch(MkbaParameters(), {"attribution": [0.5], "haircut": [0.5]})
+    batch = _ParameterBatch(MkbaParameters(), {"horizon_years": [1.4, 2.6], "haircut": [0.3]})
+    assert batch.horizon_years.tolist() == [1, 3, 2] and batch.horizon_years.dtype == np.int64
+    assert batch.haircut.tolist() == [0.5, 0.5, 0.3] and batch.shape == (3,)
