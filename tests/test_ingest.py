@@ -598,3 +598,22 @@ def test_a_column_with_only_empty_cells_and_a_number_column_read_as_numbers():
     good, rejected = apply_columns(required_empty, KINDS)
     assert good.height == 0
     assert rejected.select("source_row", "rule").rows() == [(2, "required"), (3, "required")]
+
+
+def test_present_columns_without_any_value_keep_their_kind():
+    rows = [{"number": "A", "answer": None, "amount": None, "date": None, "kind": None}] * 2
+    good, rejected = apply_columns(kinds_frame(rows), KINDS)
+    assert rejected.height == 0
+    assert {c: good.schema[c] for c in ("answer", "amount", "date", "kind")} == {
+        "answer": pl.Boolean,
+        "amount": pl.Float64,
+        "date": pl.Date,
+        "kind": pl.Utf8,
+    }
+    # a required column whose every cell is NULL rejects every row
+    good, rejected = apply_columns(kinds_frame([{"number": None, "flag": None}] * 2), KINDS)
+    assert good.height == 0
+    assert rejected.select("source_row", "column", "rule").rows() == [
+        (2, "Nummer", "required"),
+        (3, "Nummer", "required"),
+    ]

@@ -20,8 +20,10 @@ from nazorg.mkba import (
     InterviewedCase,
     MkbaParameters,
     Summary,
+    _annuity_factor,
     _CaseArrays,
     _ParameterBatch,
+    _ratio,
     _resample,
     _steps,
     _variant_ratios,
@@ -72,7 +74,9 @@ def ratio(params: MkbaParameters, variant: str) -> float:
     return summary(compute_lines(demo_cases(), N, params), variant).benefit_cost_ratio
 
 
-@pytest.fixture(scope="module")
+# Function-scoped: a module-scoped fixture is computed in the first test that asks for it,
+# and mutmut then credits only that test with reaching the code (make mutation).
+@pytest.fixture
 def base_lines() -> list[BenefitLine]:
     return compute_lines(demo_cases(), N, MkbaParameters())
 
@@ -221,7 +225,7 @@ def test_work_years_capped_by_horizon() -> None:
 # -------------------------------------------------------------------------- sensitivity
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sens_rows():
     return sensitivity(demo_cases(), N, MkbaParameters())
 
@@ -638,3 +642,62 @@ def test_a_batch_checks_its_values() -> None:
     batch = _ParameterBatch(MkbaParameters(), {"horizon_years": [1.4, 2.6], "haircut": [0.3]})
     assert batch.horizon_years.tolist() == [1, 3, 2] and batch.horizon_years.dtype == np.int64
     assert batch.haircut.tolist() == [0.5, 0.5, 0.3] and batch.shape == (3,)
+
+
+def test_parameter_ranges_and_their_messages() -> None:
+    MkbaParameters(observation_years=1, horizon_years=0, work_years_counted=0)  # allowed
+    MkbaParameters(discount_rate=-0.99)
+    with pytest.raises(ValueError, match=r"^observation_years must be positive$"):
+        MkbaParameters(observation_years=0)
+    for wrong in ({"horizon_years": -1}, {"work_years_counted": -1}):
+        with pytest.raises(
+            ValueError, match=r"^horizon_years and work_years_counted must be >= 0$"
+        ):
+            MkbaParameters(**wrong)
+    with pytest.raises(ValueError, match=r"^discount_rate must be > -1$"):
+        MkbaParameters(discount_rate=-1.0)
+
+
+def test_cases_are_taken_one_by_one() -> None:
+    with pytest.raises(ValueError, match=r"^an MKBA needs at least one interviewed case$"):
+        compute_lines([], N, MkbaParameters())
+    # one case, with its own Toerekening 1: 12 × 1 640 = 19 680 → 20 000 a year
+    (case,) = [InterviewedCase(offences=1, benefit_months_per_year=12.0, attribution=1.0)]
+    rows = by_line(compute_lines([case], 6, MkbaParameters()), "A")
+    assert rows["avoided_benefit_costs"].amount_per_year_sample == 20000.0
+    assert rows["avoided_benefit_costs"].amount_cohort == 120000.0
+    # expected round(1 × 0.5 × 2.7) = 1, observed 1: no offence damage avoided
+    assert rows["avoided_offence_damage"].amount_per_year_sample == 0.0
+
+
+def test_summarise_counts_a_missing_line_as_zero_and_each_variant_alone() -> None:
+    lines = compute_lines(demo_cases(), N, MkbaParameters())
+    without_once = [r for r in lines if r.line != "avoided_benefit_costs_once"]
+    (a, b) = summarise(without_once, N, 12)
+    assert a.total_benefits == pytest.approx(158125 - 17250)
+    assert b.total_benefits == pytest.approx(278745 - 17250)
+    (only_b,) = summarise([r for r in lines if r.variant == "B"], N, 12)
+    assert only_b.variant == "B" and only_b.net_benefit == pytest.approx(156745)
+
+
+def test_ratio_and_annuity_factor_on_arrays() -> None:
+    assert _ratio(np.array([3.0, 1.0]), np.array([1.0, 0.0]))[0] == 3.0
+    assert math.isnan(_ratio(np.array([3.0, 1.0]), np.array([1.0, 0.0]))[1])
+    factors = _annuity_factor(np.array([1, 2, 3]), 0.1)
+    assert factors.tolist() == pytest.approx([1.0, 1 + 1 / 1.1, 1 + 1 / 1.1 + 1 / 1.21])
+    assert _annuity_factor(2, np.array([0.0, 0.1])).tolist() == pytest.approx([2.0, 1 + 1 / 1.1])
+    grid = _annuity_factor(np.array([[1], [2]]), np.array([[0.0, 0.1]]))
+    assert grid.shape == (2, 2) and grid[1, 1] == pytest.approx(1 + 1 / 1.1)
+
+
+def test_break_even_where_the_ratio_falls_through_one() -> None:
+    # Without lasting work and with 20.127 detention days a year, B's ratio is just above
+    # 1 undiscounted; discounting its two crime years lowers it: (47 495 + 2 875 × 20.127)
+    # × (1 + 1/(1+r)) / 2 + 17 250 = 122 000 at r = 0.01172. The largest value on the 0.001
+    # grid that still breaks even is 0.011.
+    params = MkbaParameters(work_years_counted=0, detention_days_per_year=20.127)
+    rows = sensitivity(demo_cases(), N, params, grids={"discount_rate": (0.0, 0.02)})
+    breaks = [(r.variant, r.parameter, r.value) for r in rows if r.kind == "break_even"]
+    assert breaks == [("B", "discount_rate", 0.011)]
+    assert ratio(replace(params, discount_rate=0.011), "B") >= 1.0
+    assert ratio(replace(params, discount_rate=0.012), "B") < 1.0
