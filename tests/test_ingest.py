@@ -617,3 +617,13 @@ def test_present_columns_without_any_value_keep_their_kind():
         (2, "Nummer", "required"),
         (3, "Nummer", "required"),
     ]
+
+
+def test_a_whole_number_beyond_int64_is_rejected_not_loaded_as_empty():
+    spec = SourceSpec("n", "n", (Column("Nummer", "number"), Column("Aantal", "count", kind="int")))
+    frame = kinds_frame([{"number": "A", "count": "1e30"}, {"number": "B", "count": "12"}])
+    good, rejected = apply_columns(frame, spec)
+    assert good.select("number", "count").rows() == [("B", 12)]
+    assert rejected.select("source_row", "rule", "problem").rows() == [
+        (2, "number", "'1e30' is geen geheel getal")
+    ]
