@@ -627,3 +627,15 @@ def test_a_whole_number_beyond_int64_is_rejected_not_loaded_as_empty():
     assert rejected.select("source_row", "rule", "problem").rows() == [
         (2, "number", "'1e30' is geen geheel getal")
     ]
+
+
+def test_a_required_typed_column_with_only_empty_cells_rejects_every_row():
+    spec = SourceSpec(
+        "n", "n", (Column("Nummer", "number"), Column("Datum", "date", kind="date", required=True))
+    )
+    good, rejected = apply_columns(kinds_frame([{"number": "A", "date": None}] * 2), spec)
+    assert good.height == 0
+    assert rejected.select("source_row", "column", "rule").rows() == [
+        (2, "Datum", "required"),
+        (3, "Datum", "required"),
+    ]

@@ -701,3 +701,12 @@ def test_break_even_where_the_ratio_falls_through_one() -> None:
     assert breaks == [("B", "discount_rate", 0.011)]
     assert ratio(replace(params, discount_rate=0.011), "B") >= 1.0
     assert ratio(replace(params, discount_rate=0.012), "B") < 1.0
+
+
+def test_the_salary_line_by_hand() -> None:
+    rows = by_line(compute_lines(demo_cases(), N, MkbaParameters(salary=115000.0)), "B")
+    salary = rows["coordinator_salary"]
+    assert (salary.kind, salary.amount_cohort) == ("cost", 115000.0)
+    # 115 000 / (69 / 12) = 20 000 for the sample, counted once
+    assert salary.amount_per_year_sample == pytest.approx(20000.0)
+    assert salary.amount_sample_period == pytest.approx(20000.0)
