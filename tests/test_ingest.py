@@ -621,11 +621,14 @@ def test_present_columns_without_any_value_keep_their_kind():
 
 def test_a_whole_number_beyond_int64_is_rejected_not_loaded_as_empty():
     spec = SourceSpec("n", "n", (Column("Nummer", "number"), Column("Aantal", "count", kind="int")))
-    frame = kinds_frame([{"number": "A", "count": "1e30"}, {"number": "B", "count": "12"}])
+    counts = ["1e30", "12", "1e19", "9223372036854775808", "126", "9e18"]
+    frame = kinds_frame([{"number": str(i), "count": c} for i, c in enumerate(counts)])
     good, rejected = apply_columns(frame, spec)
-    assert good.select("number", "count").rows() == [("B", 12)]
+    assert good.select("number", "count").rows() == [("1", 12), ("4", 126), ("5", 9 * 10**18)]
     assert rejected.select("source_row", "rule", "problem").rows() == [
-        (2, "number", "'1e30' is geen geheel getal")
+        (2, "number", "'1e30' is geen geheel getal"),
+        (4, "number", "'1e19' is geen geheel getal"),
+        (5, "number", "'9223372036854775808' is geen geheel getal"),  # 2**63
     ]
 
 
