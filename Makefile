@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test lint bench profile dev demo-data dictionary clean
+.PHONY: setup demo test lint bench profile dev demo-data dictionary mutation clean
 
 $(BIN)/dagster: requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -61,6 +61,18 @@ profile: setup
 
 # The UI (http://127.0.0.1:$(PORT)) and the daemon, as on a server: `make dev PORT=3001`.
 PORT ?= 3000
+
+# Mutation testing of the pure modules against their fast unit tests (docs/testing.md).
+# Not in CI: it takes the better part of an hour. Results stay in mutants/ (ignored by git);
+# a second run retests only the functions or tests that changed.
+MUTATION_SCOPE := 'nazorg.bsn.*' 'nazorg.dates.*' 'nazorg.municipalities.*' 'nazorg.mkba.*' \
+	$(foreach f,typed_column _type_by_distinct _blank_to_null _date_text _lower _kind_dtype \
+	_constant_for_missing,'nazorg.ingest.columns.x_$(f)__mutmut_*')
+MUTATION_CHILDREN ?= 2
+mutation: setup
+	POLARS_MAX_THREADS=1 $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATION_SCOPE) | tr '\r' '\n' | tail -n 3
+	$(BIN)/python -m nazorg.mutation_score $(MUTATION_SCOPE)
+
 dev: setup
 	$(BIN)/python -m pipelines.dev --port $(PORT)
 

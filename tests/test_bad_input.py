@@ -10,8 +10,10 @@ a broken file and a failing blocking check do to a run.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import logging
 import shutil
 from dataclasses import dataclass
@@ -24,8 +26,9 @@ import pytest
 from openpyxl import Workbook
 
 from nazorg.bsn import pseudonymise
-from nazorg.ingest import SourceResult, ingest_source
+from nazorg.ingest import SourceResult, decode_text, ingest_source
 from nazorg.ingest.columns import keyed_numbers
+from nazorg.municipalities import REFERENCE_CSV
 from nazorg.sources import detentions as det
 from nazorg.warehouse import REDACTED
 from tests.conftest import RAW, TEST_KEY, run_nightly
@@ -167,6 +170,20 @@ def messages(result: SourceResult) -> list[str]:
 
 
 # --------------------------------------------------------------------------- whole files
+
+
+def test_a_row_breaking_two_rules_is_counted_once_as_rejected(tmp_path):
+    """quality.rejected_rows has a line per problem; the ledger counts rows."""
+    bad = episode_row(2, BSN=INVALID_BSN, **{"Datum binnenkomst": "31-02-2013"})
+    dpan_xlsx(tmp_path, "twee.xlsx", {"Export": dpan_sheet([episode_row(1), bad])})
+    result = dpan(tmp_path)
+    entry = ledger_of(result)
+    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (2, 1, 1)
+    assert sorted(result.rejected.get_column("column").to_list()) == [
+        "BSN",
+        "Datum binnenkomst",
+    ]
+    assert set(result.rejected.get_column("row_number").to_list()) == {4}
 
 
 def test_empty_file(tmp_path):
@@ -534,6 +551,25 @@ def broken_run(tmp_path_factory):
     return run_logged(raw, warehouse), warehouse, raw
 
 
+def _released_persons(justid_csv: Path) -> int:
+    """Distinct persons with a release notification placed in a Midden-Limburg
+    municipality (all of this export's releases fall in one year), read straight from
+    the CSV: what kpi.outflow must hold when this export is all that loads."""
+    rows = list(csv.DictReader(io.StringIO(decode_text(justid_csv.read_bytes())), delimiter=";"))
+    reference = list(csv.DictReader(io.StringIO(REFERENCE_CSV.read_text())))
+    in_region = {r["code"] for r in reference if r["region"] == "Midden-Limburg"}
+    by_name = {r["name"].lower(): r["code"] for r in reference}
+
+    def code(row: dict) -> str | None:  # "0946" or only "Gemeente Weert" in this export
+        if row["Gemeentecode"]:
+            return f"GM{int(row['Gemeentecode'].removeprefix('GM')):04d}"
+        return by_name.get(row["Gemeente"].lower().removeprefix("gemeente "))
+
+    released = {r["BSN"] for r in rows if r["Soort melding"] == "Ontslag" and code(r) in in_region}
+    assert {r["Datum ontslag"][-4:] for r in rows if r["Soort melding"] == "Ontslag"} == {"2019"}
+    return len(released)
+
+
 def test_a_broken_file_does_not_fail_the_run(broken_run):
     run, warehouse, _ = broken_run
     result = run.result
@@ -561,7 +597,10 @@ def test_a_broken_file_does_not_fail_the_run(broken_run):
         "justid/leeg.csv: het bestand is leeg (0 bytes)",
     )
     assert statuses["justid/2019-Q1.csv"] == ("loaded", None)
-    assert outflow > 0  # the rest is published
+    # the rest is published: the one good export's releases, counted from the file itself
+    assert outflow == _released_persons(
+        RAW / "justid" / "2019" / "justid_midden-limburg_2019-Q1.csv"
+    )
     # a BSN typed into the municipality column never reaches the warehouse
     assert not [t for (t,) in texts if BSN in t or INVALID_BSN in t]
     assert [t for (t,) in texts if f"gemeentenaam '{REDACTED}'" in t]

@@ -113,6 +113,27 @@ def test_coordination_2013_on_the_published_basis(demo_warehouse):
     assert got["enriched_any"]["n"] == 65
 
 
+def test_every_coordination_rate_is_its_numerator_over_its_own_basis(demo_warehouse):
+    """Every row of every region and year, not only the published 2013 ones: each rate
+    divides by its own denominator (a rate over the other basis would pass a test of one
+    row where the two happen to be close)."""
+    rows = demo_warehouse.execute(
+        "SELECT region, year, measure, numerator, outflow, caseload, rate_of_outflow, "
+        "rate_of_caseload FROM kpi.coordination"
+    ).fetchall()
+    assert len(rows) >= 12
+    for region, year, measure, n, outflow, caseload, per_outflow, per_caseload in rows:
+        where = (region, year, measure)
+        assert (per_outflow is None) == (not outflow), where
+        assert (per_caseload is None) == (not caseload), where
+        if outflow:
+            assert per_outflow == pytest.approx(n / outflow, rel=1e-12), where
+        if caseload:
+            assert per_caseload == pytest.approx(n / caseload, rel=1e-12), where
+    # and the rates differ wherever the bases do, so a swap cannot pass unseen
+    assert any(o and c and o != c and n for _, _, _, n, o, c, _, _ in rows)
+
+
 def test_life_domain_support_2013(demo_warehouse):
     got = dict(
         demo_warehouse.execute(

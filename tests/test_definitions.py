@@ -8,10 +8,17 @@ EXPECTED_KEYS = Path(__file__).with_name("asset_keys.txt")
 
 
 def test_definitions_load_and_jobs_resolve():
-    job = defs.resolve_job_def("nightly")
-    assert job.name == "nightly"
-    for job_name in [j.name for j in defs.resolve_all_job_defs()]:
-        defs.resolve_job_def(job_name)
+    jobs = {j.name: j for j in defs.resolve_all_job_defs()}
+    # nightly, and the implicit job Dagster makes for "Materialize" in the UI
+    assert sorted(jobs) == ["__ASSET_JOB", "nightly"]
+    nightly = defs.resolve_job_def("nightly")
+    steps = {node.name for node in nightly.graph.node_defs}
+    # every layer, and publishing before the workbooks
+    assert {"staging__detentions", "kpi_tables", "cohort_mkba", "warehouse__published"} <= steps
+    assert "reports__region_workbooks" in steps
+    for name, job in jobs.items():
+        resolved = defs.resolve_job_def(name)
+        assert {n.name for n in resolved.graph.node_defs} == {n.name for n in job.graph.node_defs}
 
 
 def test_asset_keys_equal_the_checked_in_list():

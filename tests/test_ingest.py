@@ -8,12 +8,15 @@ the source test modules).
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from pathlib import Path
 
 import polars as pl
 import pytest
 from openpyxl import Workbook
 
+from nazorg.bsn import pseudonymise_one
 from nazorg.ingest import (
     Column,
     FileProblem,
@@ -352,6 +355,19 @@ def test_ledger_duplicate_changed_and_failed_files(tmp_path):
     )
 
 
+def test_a_row_with_two_problems_is_one_rejected_row(tmp_path):
+    # N2 has an impossible date and a negative amount: two quality lines, one row.
+    write(tmp_path, "a.csv", f"{HEADER}\nN1;02-01-2019\nN2;31-02-2019;;-5\nN3;03-01-2019\n")
+    result = ingest(tmp_path)
+    (entry,) = result.ledger.rows(named=True)
+    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (3, 2, 1)
+    assert result.rejected.select("row_number", "column").rows() == [
+        (3, "Datum"),
+        (3, "Bedrag"),
+    ]
+    assert result.log_lines == ["toy: toy/a.csv loaded: 3 gelezen, 2 geladen, 1 afgewezen"]
+
+
 def test_an_unexpected_parser_error_fails_only_that_file_without_quoting_it(tmp_path):
     write(tmp_path, "a.csv", f"{HEADER}\nN1;02-01-2019\n")
     write(tmp_path, "b.csv", f"{HEADER}\n111222333;02-01-2019\n")
@@ -439,3 +455,193 @@ def test_first_used_row_is_found_past_a_long_title_and_many_empty_cells(tmp_path
     path.parent.mkdir(parents=True)
     book.save(path)
     assert read(path).frame["source_row"].to_list() == [3002]
+
+
+def test_a_failed_file_leaves_no_cycle_that_holds_the_callers_frame(tmp_path):
+    """A file that fails is kept as its problem; with the problem's traceback that kept
+    every calling frame alive until a garbage collection, and with them the asset's DuckDB
+    connection, which the command line (no collection at exit) then reported leaked."""
+    write(tmp_path, "leeg.csv", "")
+    write(tmp_path, "goed.csv", f"{HEADER}\nN1;02-01-2019\n")
+
+    class Connection:  # stands for the asset's connection, a local of a calling frame
+        pass
+
+    def asset() -> weakref.ref:
+        con = Connection()
+        result = ingest(tmp_path)
+        assert [e["status"] for e in result.ledger.rows(named=True)] == ["loaded", "failed"]
+        return weakref.ref(con)
+
+    gc.collect()
+    gc.disable()
+    try:
+        con = asset()
+        assert con() is None, "the caller's frame is kept alive by a reference cycle"
+    finally:
+        gc.enable()
+
+
+# ----------------------------------------------------- the column typing, every kind
+
+KINDS = SourceSpec(
+    name="kinds",
+    folder="kinds",
+    columns=(
+        Column("Nummer", "number", required=True),
+        Column("Vlag", "flag", kind="yes_no"),
+        Column("Antwoord", "answer", kind="yes_no_unknown"),
+        Column("Aantal", "count", kind="int", minimum=0, maximum=10),
+        Column("Bedrag", "amount", kind="number", maximum=100),
+        Column("BSN", "bsn", kind="bsn", sensitive=True),
+        Column("Datum", "date", kind="date"),
+        Column("Soort", "kind", kind="choice", choices=("Begin detentie", "Einde  detentie")),
+    ),
+)
+KIND_DTYPES = {
+    "number": pl.Utf8,
+    "flag": pl.Boolean,
+    "answer": pl.Boolean,
+    "count": pl.Int64,
+    "amount": pl.Float64,
+    "date": pl.Date,
+    "kind": pl.Utf8,
+}
+
+
+def kinds_frame(rows: list[dict]) -> pl.DataFrame:
+    columns = sorted({k for r in rows for k in r})
+    frame = pl.DataFrame(
+        [{c: r.get(c) for c in columns} for r in rows], schema={c: pl.Utf8 for c in columns}
+    )
+    return frame.with_columns(
+        source_row=pl.int_range(2, frame.height + 2, dtype=pl.Int64), sheet=pl.lit(None, pl.Utf8)
+    )
+
+
+def test_every_kind_types_its_values():
+    rows = [
+        {"number": "A", "flag": " JA ", "answer": "nee", "count": "10", "amount": "100",
+         "bsn": "10000008", "date": "02-01-2019", "kind": "einde detentie"},
+        {"number": "B", "flag": "x", "answer": "Onbekend", "count": "0", "amount": "0,5",
+         "bsn": "010000008", "date": "2019-01-03", "kind": "begin  DETENTIE"},
+        {"number": "C", "flag": "", "answer": "", "count": "", "amount": "", "bsn": "111222333",
+         "date": "", "kind": ""},
+        {"number": "D", "flag": "Nee", "answer": "J", "count": " 3 ", "amount": "€ 1,5",
+         "bsn": "", "date": None, "kind": None},
+    ]  # fmt: skip
+    good, rejected = apply_columns(kinds_frame(rows), KINDS, key="k")
+    assert rejected.height == 0
+    assert good.schema["person_key"] == pl.Utf8 and "bsn" not in good.columns
+    assert {c: good.schema[c] for c in KIND_DTYPES} == KIND_DTYPES
+    assert good["flag"].to_list() == [True, True, False, False]
+    assert good["answer"].to_list() == [False, None, None, True]
+    assert good["count"].to_list() == [10, 0, None, 3]
+    assert good["amount"].to_list() == [100.0, 0.5, None, 1.5]
+    assert good["date"].to_list() == [D(2019, 1, 2), D(2019, 1, 3), None, None]
+    assert good["kind"].to_list() == ["Einde  detentie", "Begin detentie", None, None]
+    # one BSN written two ways is one person; the pseudonym is the keyed HMAC
+    same = pseudonymise_one("010000008", "k")
+    assert good["person_key"].to_list() == [same, same, pseudonymise_one("111222333", "k"), None]
+    # without a key the BSN column stays, normalised (nine digits)
+    plain, _ = apply_columns(kinds_frame(rows), KINDS)
+    assert plain["bsn"].to_list() == ["010000008", "010000008", "111222333", None]
+
+
+def test_every_kind_names_its_rule_and_problem():
+    rows = [
+        {"number": "A", "flag": "misschien"},
+        {"number": "B", "answer": "soms"},
+        {"number": "C", "count": "2,5"},
+        {"number": "D", "count": "11"},
+        {"number": "E", "count": "-1"},
+        {"number": "F", "amount": "100,5"},
+        {"number": "G", "bsn": "111222334"},
+        {"number": "H", "date": "2019-13-01"},
+        {"number": "I", "kind": "Verlof"},
+        {"number": " ", "amount": "1"},
+        {"number": "K", "flag": "ja", "answer": "ja", "count": "1", "amount": "1"},
+    ]
+    good, rejected = apply_columns(kinds_frame(rows), KINDS, key="k")
+    assert good["number"].to_list() == ["K"]
+    assert rejected.select("source_row", "column", "rule", "problem").rows() == [
+        (2, "Vlag", "yes_no", "'misschien' is geen Ja/Nee of x"),
+        (3, "Antwoord", "yes_no_unknown", "'soms' is geen Ja, Nee of Onbekend"),
+        (4, "Aantal", "number", "'2,5' is geen geheel getal (minimaal 0 en maximaal 10)"),
+        (5, "Aantal", "number", "'11' is geen geheel getal (minimaal 0 en maximaal 10)"),
+        (6, "Aantal", "number", "'-1' is geen geheel getal (minimaal 0 en maximaal 10)"),
+        (7, "Bedrag", "number", "'100,5' is geen getal (maximaal 100)"),
+        (8, "BSN", "bsn_11_proef", "BSN voldoet niet aan de 11-proef"),  # never the value
+        (9, "Datum", "date_format",
+         "'2019-13-01' is geen datum (verwacht dd-mm-jjjj, jjjj-mm-dd of een Excel-datum)"),
+        (10, "Soort", "choice", "'Verlof' is geen van: Begin detentie, Einde  detentie"),
+        (11, "Nummer", "required", "verplicht veld is leeg"),
+    ]  # fmt: skip
+
+
+def test_a_missing_optional_column_types_as_if_every_cell_were_empty():
+    good, rejected = apply_columns(kinds_frame([{"number": "A"}, {"number": "B"}]), KINDS)
+    assert rejected.height == 0
+    assert {c: good.schema[c] for c in KIND_DTYPES} == KIND_DTYPES
+    assert good.schema["bsn"] == pl.Utf8
+    assert good["flag"].to_list() == [False, False]  # an empty yes/no cell is nee
+    for column in ("answer", "count", "amount", "date", "kind", "bsn"):
+        assert good[column].to_list() == [None, None], column
+
+
+def test_a_column_with_only_empty_cells_and_a_number_column_read_as_numbers():
+    frame = kinds_frame([{"number": "A", "flag": " ", "count": None}, {"number": "B"}])
+    frame = frame.with_columns(amount=pl.Series([7, None], dtype=pl.Int64))  # not text
+    good, rejected = apply_columns(frame, KINDS)
+    assert rejected.height == 0
+    assert good["flag"].to_list() == [False, False]
+    assert good["count"].to_list() == [None, None] and good.schema["count"] == pl.Int64
+    assert good["amount"].to_list() == [7.0, None] and good.schema["amount"] == pl.Float64
+    required_empty = kinds_frame([{"number": None}, {"number": ""}])
+    good, rejected = apply_columns(required_empty, KINDS)
+    assert good.height == 0
+    assert rejected.select("source_row", "rule").rows() == [(2, "required"), (3, "required")]
+
+
+def test_present_columns_without_any_value_keep_their_kind():
+    rows = [{"number": "A", "answer": None, "amount": None, "date": None, "kind": None}] * 2
+    good, rejected = apply_columns(kinds_frame(rows), KINDS)
+    assert rejected.height == 0
+    assert {c: good.schema[c] for c in ("answer", "amount", "date", "kind")} == {
+        "answer": pl.Boolean,
+        "amount": pl.Float64,
+        "date": pl.Date,
+        "kind": pl.Utf8,
+    }
+    # a required column whose every cell is NULL rejects every row
+    good, rejected = apply_columns(kinds_frame([{"number": None, "flag": None}] * 2), KINDS)
+    assert good.height == 0
+    assert rejected.select("source_row", "column", "rule").rows() == [
+        (2, "Nummer", "required"),
+        (3, "Nummer", "required"),
+    ]
+
+
+def test_a_whole_number_beyond_int64_is_rejected_not_loaded_as_empty():
+    spec = SourceSpec("n", "n", (Column("Nummer", "number"), Column("Aantal", "count", kind="int")))
+    counts = ["1e30", "12", "1e19", "9223372036854775808", "126", "9e18"]
+    frame = kinds_frame([{"number": str(i), "count": c} for i, c in enumerate(counts)])
+    good, rejected = apply_columns(frame, spec)
+    assert good.select("number", "count").rows() == [("1", 12), ("4", 126), ("5", 9 * 10**18)]
+    assert rejected.select("source_row", "rule", "problem").rows() == [
+        (2, "number", "'1e30' is geen geheel getal"),
+        (4, "number", "'1e19' is geen geheel getal"),
+        (5, "number", "'9223372036854775808' is geen geheel getal"),  # 2**63
+    ]
+
+
+def test_a_required_typed_column_with_only_empty_cells_rejects_every_row():
+    spec = SourceSpec(
+        "n", "n", (Column("Nummer", "number"), Column("Datum", "date", kind="date", required=True))
+    )
+    good, rejected = apply_columns(kinds_frame([{"number": "A", "date": None}] * 2), spec)
+    assert good.height == 0
+    assert rejected.select("source_row", "column", "rule").rows() == [
+        (2, "Datum", "required"),
+        (3, "Datum", "required"),
+    ]

@@ -20,8 +20,12 @@ from nazorg.mkba import (
     InterviewedCase,
     MkbaParameters,
     Summary,
+    _annuity_factor,
     _CaseArrays,
+    _ParameterBatch,
+    _ratio,
     _resample,
+    _steps,
     _variant_ratios,
     bootstrap,
     compute_lines,
@@ -70,7 +74,9 @@ def ratio(params: MkbaParameters, variant: str) -> float:
     return summary(compute_lines(demo_cases(), N, params), variant).benefit_cost_ratio
 
 
-@pytest.fixture(scope="module")
+# Function-scoped: a module-scoped fixture is computed in the first test that asks for it,
+# and mutmut then credits only that test with reaching the code (make mutation).
+@pytest.fixture
 def base_lines() -> list[BenefitLine]:
     return compute_lines(demo_cases(), N, MkbaParameters())
 
@@ -219,14 +225,15 @@ def test_work_years_capped_by_horizon() -> None:
 # -------------------------------------------------------------------------- sensitivity
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sens_rows():
     return sensitivity(demo_cases(), N, MkbaParameters())
 
 
 def test_sensitivity_contains_default_points(sens_rows) -> None:
     params = MkbaParameters()
-    base = {v: ratio(params, v) for v in "AB"}
+    # The published totals (kpi-method.md), not the code's own point estimate.
+    base = {"A": 158125 / 122000, "B": 278745 / 122000}
     for parameter in SENSITIVITY_GRIDS:
         default = params.attribution if parameter == "attribution" else getattr(params, parameter)
         for variant in "AB":
@@ -501,3 +508,205 @@ def test_sensitivity_checks_grid_values_like_the_parameters() -> None:
         sensitivity(demo_cases(), N, MkbaParameters(), grids={"observation_years": (0.0, 2.0)})
     with pytest.raises(ValueError, match="discount_rate"):
         sensitivity(demo_cases(), N, MkbaParameters(), grids={"discount_rate": (-1.0, 0.0)})
+
+
+# ------------------------------------- the calculation rounds half away from zero
+
+# 12 × 0.5 × 2.75 = 16.5 exactly in binary: half away from zero gives 17, the banker's
+# rounding of Python's and numpy's round() gives 16. Only the calculation itself can show
+# which one it uses (the helper is tested above).
+HALF = MkbaParameters(offences_per_recidivist=2.75)
+# (17 − 7 observed) / 2 observation years × 1 000 × haircut 0.5; with 16: 2 250.
+HALF_OFFENCE_PER_YEAR = 2500.0
+
+
+def test_expected_offences_at_exactly_half_round_away_from_zero() -> None:
+    rows = by_line(compute_lines(demo_cases(), N, HALF), "A")
+    offence = rows["avoided_offence_damage"]
+    assert offence.amount_per_year_sample == HALF_OFFENCE_PER_YEAR
+    assert offence.amount_sample_period == 2 * HALF_OFFENCE_PER_YEAR
+    assert offence.amount_cohort == pytest.approx(28750.0)  # × 69 / 12
+    # 12 × 0.75 × 2.5 = 22.5 → 23 (banker's rounding: 22): (23 − 7) / 2 × 500 = 4 000.
+    other = MkbaParameters(reference_prevalence=0.75, offences_per_recidivist=2.5)
+    line = by_line(compute_lines(demo_cases(), N, other), "A")["avoided_offence_damage"]
+    assert line.amount_per_year_sample == 4000.0
+
+
+def test_sensitivity_at_exactly_half_rounds_away_from_zero() -> None:
+    # The same point through the batched core: A's benefits 28 750 + 115 000 + 17 250.
+    rows = sensitivity(
+        demo_cases(), N, MkbaParameters(), grids={"offences_per_recidivist": (2.75,)}
+    )
+    (point,) = [
+        r
+        for r in rows
+        if r.kind == "sensitivity"
+        and r.variant == "A"
+        and r.parameter == "offences_per_recidivist"
+        and r.value == 2.75
+    ]
+    assert point.benefit_cost_ratio == pytest.approx(161000 / 122000)
+    assert summary(compute_lines(demo_cases(), N, HALF), "A").total_benefits == pytest.approx(
+        161000.0
+    )
+
+
+# ---------------------------------------------------- the discount, applied once
+
+
+def test_discount_over_three_years_by_hand() -> None:
+    # period(a, 3) at 10 %: a × (1 + 1/1.1 + 1/1.21); year 1 undiscounted, each later
+    # year once more (a discount applied twice would give 1 + 1/1.21 + 1/1.4641).
+    params = MkbaParameters(discount_rate=0.1, horizon_years=3, work_years_counted=3)
+    rows = by_line(compute_lines(demo_cases(), N, params), "B")
+    factor = 1 + 1 / 1.1 + 1 / 1.1**2
+    assert rows["avoided_police_effort"].amount_sample_period == pytest.approx(4130 * factor)
+    assert rows["avoided_detention_days"].amount_cohort == pytest.approx(99000 / 2 * factor)
+    assert rows["avoided_benefit_costs"].amount_sample_period == pytest.approx(20000 * factor)
+    # The one-off lines are not discounted at all.
+    assert rows["avoided_benefit_costs_once"].amount_sample_period == 3000.0
+    assert rows["case_investments"].amount_sample_period == 4000.0
+
+
+# ------------------------------------------------------ grids, defaults and guards
+
+
+def test_sensitivity_grids_by_hand() -> None:
+    assert _steps(0.25, 1.0, 0.05)[:4] == (0.25, 0.3, 0.35, 0.4)
+    assert len(_steps(0.25, 1.0, 0.05)) == 16 and _steps(0.25, 1.0, 0.05)[-1] == 1.0
+    assert _steps(1.0, 8.0, 0.5) == tuple(1.0 + i / 2 for i in range(15))
+    assert _steps(0.0, 65.0, 5.0) == tuple(float(5 * i) for i in range(14))
+    assert _steps(1.0, 5.0, 0.1)[1:3] == (1.1, 1.2) and len(_steps(1.0, 5.0, 0.1)) == 41
+
+
+def test_bootstrap_defaults_and_draws_guard() -> None:
+    (a, b) = bootstrap(demo_cases(), N, MkbaParameters())
+    assert (a.variant, b.variant) == ("A", "B")
+    assert (a.draws, a.seed) == (10_000, 20201231)
+    (one, _) = bootstrap(demo_cases(), N, MkbaParameters(), draws=1)
+    assert one.draws == 1 and one.ratio_p05 == one.ratio_p95
+    with pytest.raises(ValueError, match=r"^draws must be >= 1$"):
+        bootstrap(demo_cases(), N, MkbaParameters(), draws=0)
+
+
+def test_break_even_values_exactly() -> None:
+    # 25.875 × c + 17 250 = 122 000 at c = 4 048.309…: the smallest value on the 0.001
+    # grid where A breaks even. 2 875 × d + 64 745 = 122 000 at d = 19.914…: likewise.
+    params = MkbaParameters(work_years_counted=0)
+    found = {
+        (r.variant, r.parameter): r.value
+        for r in sensitivity(demo_cases(), N, params)
+        if r.kind == "break_even"
+    }
+    assert found[("A", "cost_per_offence")] == 4048.31
+    assert found[("B", "detention_days_per_year")] == 19.915
+
+
+def test_sensitivity_adds_the_configured_values_to_the_grid() -> None:
+    rows = sensitivity(
+        demo_cases(),
+        N,
+        MkbaParameters(attribution=0.52, cost_per_offence=1234.0),
+        grids={"attribution": (0.5, 1.0), "cost_per_offence": (1000.0,)},
+    )
+    values = {(r.parameter, r.value) for r in rows if r.kind == "sensitivity"}
+    assert values == {
+        ("attribution", 0.5),
+        ("attribution", 0.52),
+        ("attribution", 1.0),
+        ("cost_per_offence", 1000.0),
+        ("cost_per_offence", 1234.0),
+    }
+    overridden = sensitivity(
+        demo_cases(), N, MkbaParameters(attribution_override=0.77), grids={"attribution": (0.5,)}
+    )
+    assert {r.value for r in overridden} == {0.5, 0.77}
+
+
+def test_break_even_after_a_whole_year_parameter_in_the_grid() -> None:
+    rows = sensitivity(
+        demo_cases(),
+        N,
+        MkbaParameters(work_years_counted=0),
+        grids={"horizon_years": (1, 2), "cost_per_offence": (1000.0, 5000.0)},
+    )
+    breaks = [(r.variant, r.parameter, r.value) for r in rows if r.kind == "break_even"]
+    assert breaks == [("A", "cost_per_offence", 4048.31)]
+
+
+def test_a_batch_checks_its_values() -> None:
+    with pytest.raises(ValueError, match=r"^horizon_years must be a whole number of years$"):
+        _ParameterBatch(MkbaParameters(), {"horizon_years": [1.0, math.nan]})
+    with pytest.raises(ValueError, match=r"^attribution_override is not set: it cannot vary"):
+        _ParameterBatch(MkbaParameters(), {"attribution": [0.5], "haircut": [0.5]})
+    batch = _ParameterBatch(MkbaParameters(), {"horizon_years": [1.4, 2.6], "haircut": [0.3]})
+    assert batch.horizon_years.tolist() == [1, 3, 2] and batch.horizon_years.dtype == np.int64
+    assert batch.haircut.tolist() == [0.5, 0.5, 0.3] and batch.shape == (3,)
+
+
+def test_parameter_ranges_and_their_messages() -> None:
+    MkbaParameters(observation_years=1, horizon_years=0, work_years_counted=0)  # allowed
+    MkbaParameters(discount_rate=-0.99)
+    with pytest.raises(ValueError, match=r"^observation_years must be positive$"):
+        MkbaParameters(observation_years=0)
+    for wrong in ({"horizon_years": -1}, {"work_years_counted": -1}):
+        with pytest.raises(
+            ValueError, match=r"^horizon_years and work_years_counted must be >= 0$"
+        ):
+            MkbaParameters(**wrong)
+    with pytest.raises(ValueError, match=r"^discount_rate must be > -1$"):
+        MkbaParameters(discount_rate=-1.0)
+
+
+def test_cases_are_taken_one_by_one() -> None:
+    with pytest.raises(ValueError, match=r"^an MKBA needs at least one interviewed case$"):
+        compute_lines([], N, MkbaParameters())
+    # one case, with its own Toerekening 1: 12 × 1 640 = 19 680 → 20 000 a year
+    (case,) = [InterviewedCase(offences=1, benefit_months_per_year=12.0, attribution=1.0)]
+    rows = by_line(compute_lines([case], 6, MkbaParameters()), "A")
+    assert rows["avoided_benefit_costs"].amount_per_year_sample == 20000.0
+    assert rows["avoided_benefit_costs"].amount_cohort == 120000.0
+    # expected round(1 × 0.5 × 2.7) = 1, observed 1: no offence damage avoided
+    assert rows["avoided_offence_damage"].amount_per_year_sample == 0.0
+
+
+def test_summarise_counts_a_missing_line_as_zero_and_each_variant_alone() -> None:
+    lines = compute_lines(demo_cases(), N, MkbaParameters())
+    without_once = [r for r in lines if r.line != "avoided_benefit_costs_once"]
+    (a, b) = summarise(without_once, N, 12)
+    assert a.total_benefits == pytest.approx(158125 - 17250)
+    assert b.total_benefits == pytest.approx(278745 - 17250)
+    (only_b,) = summarise([r for r in lines if r.variant == "B"], N, 12)
+    assert only_b.variant == "B" and only_b.net_benefit == pytest.approx(156745)
+
+
+def test_ratio_and_annuity_factor_on_arrays() -> None:
+    assert _ratio(np.array([3.0, 1.0]), np.array([1.0, 0.0]))[0] == 3.0
+    assert math.isnan(_ratio(np.array([3.0, 1.0]), np.array([1.0, 0.0]))[1])
+    factors = _annuity_factor(np.array([1, 2, 3]), 0.1)
+    assert factors.tolist() == pytest.approx([1.0, 1 + 1 / 1.1, 1 + 1 / 1.1 + 1 / 1.21])
+    assert _annuity_factor(2, np.array([0.0, 0.1])).tolist() == pytest.approx([2.0, 1 + 1 / 1.1])
+    grid = _annuity_factor(np.array([[1], [2]]), np.array([[0.0, 0.1]]))
+    assert grid.shape == (2, 2) and grid[1, 1] == pytest.approx(1 + 1 / 1.1)
+
+
+def test_break_even_where_the_ratio_falls_through_one() -> None:
+    # Without lasting work and with 20.127 detention days a year, B's ratio is just above
+    # 1 undiscounted; discounting its two crime years lowers it: (47 495 + 2 875 × 20.127)
+    # × (1 + 1/(1+r)) / 2 + 17 250 = 122 000 at r = 0.01172. The largest value on the 0.001
+    # grid that still breaks even is 0.011.
+    params = MkbaParameters(work_years_counted=0, detention_days_per_year=20.127)
+    rows = sensitivity(demo_cases(), N, params, grids={"discount_rate": (0.0, 0.02)})
+    breaks = [(r.variant, r.parameter, r.value) for r in rows if r.kind == "break_even"]
+    assert breaks == [("B", "discount_rate", 0.011)]
+    assert ratio(replace(params, discount_rate=0.011), "B") >= 1.0
+    assert ratio(replace(params, discount_rate=0.012), "B") < 1.0
+
+
+def test_the_salary_line_by_hand() -> None:
+    rows = by_line(compute_lines(demo_cases(), N, MkbaParameters(salary=115000.0)), "B")
+    salary = rows["coordinator_salary"]
+    assert (salary.kind, salary.amount_cohort) == ("cost", 115000.0)
+    # 115 000 / (69 / 12) = 20 000 for the sample, counted once
+    assert salary.amount_per_year_sample == pytest.approx(20000.0)
+    assert salary.amount_sample_period == pytest.approx(20000.0)

@@ -38,6 +38,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from assets.resources import NazorgWarehouse
+from nazorg.bsn import pseudonymise_one
 from nazorg.ingest import decode_text
 from pipelines import defs
 from pipelines.automation import nightly_schedule, raw_exports_sensor
@@ -679,6 +680,22 @@ def _figures(path: Path) -> tuple:
         con.close()
 
 
+def _person_keys(published: Path) -> set[str]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return {k for (k,) in con.execute("SELECT person_key FROM staging.detentions").fetchall()}
+    finally:
+        con.close()
+
+
+def _expected_person_keys(justid_csv: Path, key: str = "another-key") -> set[str]:
+    """HMAC-SHA256 with ``key`` of every BSN in a JustID export, by the standard library."""
+    lines = justid_csv.read_text(encoding="utf-8-sig").splitlines()
+    column = lines[0].split(";").index("BSN")
+    bsns = [line.split(";")[column].zfill(9) for line in lines[1:] if line]
+    return {pseudonymise_one(bsn, key) for bsn in bsns}
+
+
 def _kill_when(child: subprocess.Popen, ready, timeout: float = 45) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
@@ -738,15 +755,20 @@ def test_a_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(
         os.utime(path, (two_days_ago, two_days_ago))
 
     # 4. the next run, from the command line as the nightly schedule would, with a
-    # broken export among the inputs: it succeeds (exit code 0) and cleans up
+    # broken export among the inputs and another pseudonym key than the published
+    # warehouse's (every file is parsed again): it succeeds (exit code 0) and cleans up
     (small / "justid" / "kapot.csv").write_bytes(b"")
     nightly = ["job", "execute", "-m", "pipelines", "-j", "nightly"]
-    run = dagster_cli(nightly, small, published, tmp_path, env)
+    run = dagster_cli(nightly, small, published, tmp_path, env, key="another-key")
     assert run.returncode == 0, run.stderr[-3000:]
     log = run.stdout + run.stderr
     # The process exits without a final collection (pipelines/__init__.py): nothing of
-    # DuckDB may then be left alive, or its bindings report it as leaked.
+    # DuckDB may then be left alive, or its bindings report it as leaked. (The failed
+    # export's traceback once held the detentions step's connection in a cycle.)
     assert "nanobind" not in log and "leaked" not in log
+    # The key of the environment made the pseudonyms, not the development key.
+    person_keys = _person_keys(published)
+    assert person_keys and person_keys <= _expected_person_keys(small / "justid" / "q1.csv")
     assert "justid/kapot.csv failed: justid/kapot.csv: het bestand is leeg" in log
     assert "Samenvatting van de run: 1 bestand(en) geladen, 0 duplicaat, 1 mislukt" in log
     con = duckdb.connect(str(published), read_only=True)
@@ -913,10 +935,15 @@ def test_materialize_all_from_the_cli_runs_in_one_process_and_publishes(demo_war
 
 
 def dagster_cli(
-    args: list[str], raw: Path, published: Path, folder: Path, env: dict[str, str] | None = None
+    args: list[str],
+    raw: Path,
+    published: Path,
+    folder: Path,
+    env: dict[str, str] | None = None,
+    key: str = TEST_KEY,
 ) -> subprocess.CompletedProcess:
     """The ``dagster`` command as a user runs it, with a Dagster home and the reports in
-    ``folder``."""
+    ``folder``, and ``key`` as NAZORG_PSEUDONYM_KEY."""
     home = folder / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
@@ -929,7 +956,7 @@ def dagster_cli(
             "NAZORG_RAW_DIR": str(raw),
             "NAZORG_WAREHOUSE": str(published),
             "NAZORG_REPORTS_DIR": str(folder / "reports"),
-            "NAZORG_PSEUDONYM_KEY": TEST_KEY,
+            "NAZORG_PSEUDONYM_KEY": key,
         },
         capture_output=True,
         text=True,

@@ -1,12 +1,16 @@
 """No BSN, name or free-text remark of the input reaches the warehouse."""
 
+import logging
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
+from nazorg.bsn import pseudonymise_one
 from nazorg.ingest import decode_text, normalise_header
-from tests.conftest import RAW
+from nazorg.settings import DEVELOPMENT_PSEUDONYM_KEY
+from pipelines.resources import NazorgWarehouse
+from tests.conftest import RAW, TEST_KEY
 
 IDENTIFYING = {"bsn", "naam", "achternaam", "opmerkingen"}
 
@@ -67,7 +71,45 @@ def test_no_identifying_value_in_any_text_column(demo_warehouse):
 
 
 def test_birth_dates_are_reduced_to_years(demo_warehouse):
-    date_columns = demo_warehouse.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE column_name ILIKE '%birth%'"
+    birth_columns = demo_warehouse.execute(
+        "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE column_name ILIKE '%birth%' OR column_name ILIKE '%geboorte%'"
     ).fetchall()
-    assert all(c == "birth_year" for _, c in date_columns)
+    assert birth_columns == [("staging", "detentions", "birth_year", "INTEGER")]
+    # and no DATE column anywhere holds a birth date: the demo's person born 19-09-2000
+    # (first row of the 2019-Q1 JustID export) is in staging with the year alone
+    key = pseudonymise_one("899997363", TEST_KEY)
+    assert demo_warehouse.execute(
+        "SELECT DISTINCT birth_year FROM staging.detentions WHERE person_key = ?", [key]
+    ).fetchall() == [(2000,)]
+
+
+# --------------------------------------------------------------------- the key in use
+
+
+def _justid_bsns(path: Path) -> list[str]:
+    lines = decode_text(path.read_bytes()).splitlines()
+    column = [normalise_header(c) for c in lines[0].split(";")].index("bsn")
+    return sorted({line.split(";")[column].zfill(9) for line in lines[1:] if line})
+
+
+def test_person_key_is_the_hmac_of_the_configured_key(demo_warehouse):
+    """The demo build configures TEST_KEY on the resource (no environment): every person of
+    an export is in staging under HMAC-SHA256(TEST_KEY, BSN), none under the development
+    key that a run without a key falls back to."""
+    bsns = _justid_bsns(RAW / "justid" / "2019" / "justid_midden-limburg_2019-Q1.csv")
+    assert len(bsns) > 50
+    keys = {
+        k for (k,) in demo_warehouse.execute("SELECT person_key FROM staging.detentions").fetchall()
+    }
+    assert {pseudonymise_one(b, TEST_KEY) for b in bsns} <= keys
+    assert not {pseudonymise_one(b, DEVELOPMENT_PSEUDONYM_KEY) for b in bsns} & keys
+
+
+def test_the_resource_uses_the_configured_key_before_the_environment(monkeypatch):
+    log = logging.getLogger("test")
+    monkeypatch.setenv("NAZORG_PSEUDONYM_KEY", "from-the-environment")
+    assert NazorgWarehouse(pseudonym_key="configured").key(log) == "configured"
+    assert NazorgWarehouse().key(log) == "from-the-environment"
+    monkeypatch.delenv("NAZORG_PSEUDONYM_KEY")
+    assert NazorgWarehouse().key(log) == DEVELOPMENT_PSEUDONYM_KEY

@@ -1381,3 +1381,17 @@ def test_a_stay_band_without_a_row_reads_as_no_registration(tmp_path):
     ws = load_workbook(path)[TARGET_SHEET]
     row = row_of(ws, "2020", find(ws, "Uitstroomjaar")[0])
     assert row[7:9] == ["-", "-"] and row[9] == 149 and row[11] == 244  # the bands shown
+
+
+def test_a_count_equal_to_the_threshold_stays_visible():
+    """Counts 0 < n < N are hidden; n = N is shown, and so is 0 (nothing to protect)."""
+    from nazorg.reports.layout.tables import Table, shield
+
+    table = Table(["Gemeente", "Aantal"], ["text", "count"])
+    for row in (["A", 5], ["B", 4], ["C", 3], ["D", 12], ["E", 0]):
+        table.add_row(row)
+    total = table.add_row(["Totaal", 24], total=True)
+    table.totals.append(((total, 1), [(r, 1) for r in range(5)]))
+    shield(table, 5)
+    # B and C are hidden; two hidden members do not reveal each other through the total
+    assert [row[1] for row in table.rows] == [5, "<5", "<5", 12, 0, 24]

@@ -137,8 +137,9 @@ def test_gooi_needs_come_from_dpan_without_social_network(demo_warehouse):
 
 def test_forms_that_link_to_nothing_are_counted_not_rejected(demo_warehouse):
     con = demo_warehouse
-    # 12 forms of persons outside the detention exports and one filled in three weeks
-    # after admission with a mistyped admission date; 7 forms link through the fallback.
+    # 12 forms of persons outside the detention exports, one filled in three weeks after
+    # admission with a mistyped admission date and one exactly 15 days after; 8 forms
+    # link through the fallback (one of them exactly 14 days after the admission).
     totals = con.execute(
         "SELECT sum(forms), sum(linked_same_date), sum(linked_nearest_admission), "
         "sum(unlinked) FROM quality.unlinked_screenings"
@@ -146,11 +147,11 @@ def test_forms_that_link_to_nothing_are_counted_not_rejected(demo_warehouse):
     assert totals == (546, 526, 7, 13)
     assert con.execute(
         "SELECT count(*) FROM staging.screenings WHERE episode_id IS NULL"
-    ).fetchone() == (13,)
+    ).fetchone() == (14,)
     warnings = con.execute(
         "SELECT rule, count(*) FROM quality.row_warnings WHERE source = 'screening' GROUP BY ALL"
     ).fetchall()
-    assert warnings == [("screening_unlinked", 13)]
+    assert warnings == [("screening_unlinked", 14)]
     # Five of the 193 Midden-Limburg 2020 forms carry a mistyped Datum insluiting.
     assert con.execute(
         "SELECT count(*) FROM staging.screenings s JOIN staging.detentions d USING (episode_id) "
@@ -171,6 +172,26 @@ def test_forms_that_link_to_nothing_are_counted_not_rejected(demo_warehouse):
             "required",
         )
     ]
+
+
+def test_forms_at_the_edge_of_the_14_day_fallback(demo_warehouse):
+    """Two demo forms (2021) carry an admission date typed a day late, so only the
+    fallback can link them: the one filled in exactly 14 days after the admission links
+    to it, the one exactly 15 days after links to nothing."""
+    edge = demo_warehouse.execute(
+        "SELECT s.form_date - d.admission_date, s.link_method, s.episode_id IS NOT NULL, "
+        "s.linked_admission_date = d.admission_date "
+        "FROM staging.screenings s JOIN staging.detentions d "
+        "ON d.person_key = s.person_key AND s.admission_date = d.admission_date + 1 "
+        "WHERE s.form_date - d.admission_date IN (14, 15) ORDER BY 1"
+    ).fetchall()
+    assert edge == [(14, "nearest_admission_14d", True, True), (15, None, False, None)]
+    # No form links through the fallback to an admission more than 14 days before it.
+    assert demo_warehouse.execute(
+        "SELECT max(s.form_date - d.admission_date) FROM staging.screenings s "
+        "JOIN staging.detentions d USING (episode_id) "
+        "WHERE s.link_method = 'nearest_admission_14d'"
+    ).fetchone() == (14,)
 
 
 def test_every_screening_file_loads_in_any_encoding(demo_warehouse):
@@ -197,6 +218,12 @@ def test_an_episode_screened_twice_counts_once_with_its_latest_form(demo_warehou
         "WHERE episode_id IS NOT NULL GROUP BY episode_id HAVING count(*) > 1"
     ).fetchall()
     assert len(rows) == 1 and rows[0][1] == [False, True]
+    # The latest form counts in the figures: the earlier one (no consent, every wish
+    # Onbekend) would make 20 refusals among the 2020 releases instead of 19.
+    assert demo_warehouse.execute(
+        "SELECT with_form, no_consent FROM kpi.screening_coverage WHERE region = ? AND year = 2020",
+        [ML],
+    ).fetchall() == [(ML_2020_WITH_FORM, ML_2020_NO_CONSENT)]
 
 
 def test_screening_checks_pass(demo_build):

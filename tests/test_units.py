@@ -5,7 +5,13 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from nazorg.bsn import is_valid_bsn, pseudonymise
+from nazorg.bsn import (
+    is_valid_bsn,
+    normalise_bsn,
+    passes_elfproef,
+    pseudonymise,
+    pseudonymise_one,
+)
 from nazorg.dates import parse_date
 from nazorg.municipalities import normalise_code, resolve
 from nazorg.sources.detentions import build_episodes, dpan_episodes, justid_episodes
@@ -311,3 +317,119 @@ def test_pseudonyms_of_many_bsns_keep_their_order_across_hash_batches():
     series = pl.Series(bsns[::-1] + bsns[:5])
     got = pseudonymise(series, "k").to_list()
     assert got == [pseudonymise_one(b, "k") for b in series.to_list()]
+
+
+# ------------------------------------------- more of the rules, value by value
+
+
+def test_iso_dates_with_a_t_and_nulls_in_a_batch():
+    frame = pl.DataFrame({"d": ["2013-01-16T00:00:00", None, "16-01-2013", "20000", "60001"]})
+    assert frame.select(parse_date(pl.col("d"))).to_series().to_list() == [
+        D(2013, 1, 16),
+        None,
+        D(2013, 1, 16),
+        D(1954, 10, 3),  # the first serial number taken as a date
+        None,  # past 2064: a number, not a date
+    ]
+
+
+def test_elfproef_of_empty_cells_is_false_not_null():
+    frame = pl.DataFrame({"bsn": [None, "999990007", "12345678901"]}, schema={"bsn": pl.Utf8})
+    valid = frame.select(passes_elfproef(normalise_bsn(pl.col("bsn")))).to_series()
+    assert valid.dtype == pl.Boolean and valid.to_list() == [False, True, False]
+
+
+def test_last_day_of_a_merged_municipality_is_still_itself():
+    """A municipality exists up to and including its valid_to date; the successor takes
+    over the day after. Several rows and spellings in one frame, by name and by code."""
+    frame = pl.DataFrame(
+        {
+            "raw": ["Bussum", "GM0381", "Naarden", "Bussum", "0425", "Helden", "Helden", "Weesp"],
+            "on": [
+                D(2015, 12, 31),
+                D(2015, 12, 31),
+                D(2015, 12, 31),
+                D(2016, 1, 1),
+                D(2016, 1, 1),
+                D(2009, 12, 31),
+                D(2010, 1, 1),
+                D(2022, 3, 23),
+            ],
+        }
+    )
+    out = resolve(frame, "raw", "on")
+    assert out["municipality_code"].to_list() == [
+        "GM0381",
+        "GM0381",
+        "GM0425",
+        "GM1942",
+        "GM1942",
+        "GM0918",
+        "GM1894",
+        "GM0457",
+    ]
+    assert out["municipality_name"].to_list()[3] == "Gooise Meren"
+
+
+def test_resolve_adds_exactly_four_columns_with_region_and_no_warning():
+    frame = pl.DataFrame(
+        {"raw": ["Hilversum", "Atlantis", None, "Peel & Maas"], "on": [D(2013, 1, 1)] * 4}
+    )
+    out = resolve(frame, "raw", "on")
+    assert out.columns == [
+        "raw",
+        "on",
+        "municipality_code",
+        "municipality_name",
+        "region",
+        "municipality_warning",
+    ]
+    assert out.rows() == [
+        ("Hilversum", D(2013, 1, 1), "GM0402", "Hilversum", "Gooi en Vechtstreek", None),
+        (
+            "Atlantis",
+            D(2013, 1, 1),
+            None,
+            None,
+            None,
+            "gemeentenaam 'Atlantis' komt niet voor in de referentielijst",
+        ),
+        (None, D(2013, 1, 1), None, None, None, None),
+        ("Peel & Maas", D(2013, 1, 1), "GM1894", "Peel en Maas", "Noord-Limburg", None),
+    ]
+
+
+def test_resolve_with_a_reference_of_its_own():
+    """The reference list can be passed in (tests, a newer CBS list): a spelling that two
+    municipalities share is ambiguous, a municipality that ended without a successor is
+    named in the warning."""
+    reference = pl.DataFrame(
+        {
+            "code": ["GM0001", "GM0002", "GM0003"],
+            "name": ["Oostdorp", "Westdorp", "Zuiddorp"],
+            "region": ["Regio", "Regio", None],
+            "valid_from": [None, None, None],
+            "valid_to": [None, None, D(2010, 12, 31)],
+            "successor_code": [None, None, None],
+            "variants": ["Dorp|Oost", "Dorp", None],
+            "source_note": ["", "", ""],
+        },
+        schema_overrides={"valid_from": pl.Date, "valid_to": pl.Date},
+    )
+    frame = pl.DataFrame({"raw": ["oost", "Dorp", "Zuiddorp"], "on": [D(2011, 1, 1)] * 3})
+    out = resolve(frame, "raw", "on", reference=reference)
+    assert out["municipality_code"].to_list() == ["GM0001", None, None]
+    assert out["municipality_warning"].to_list() == [
+        None,
+        "gemeentenaam 'Dorp' is niet eenduidig",
+        "gemeente GM0003 was op 2011-01-01 al opgeheven zonder eenduidige opvolger",
+    ]
+
+
+@pytest.mark.parametrize("length", [63, 64, 65, 100])
+def test_pseudonym_with_keys_around_the_hmac_block_size(length):
+    """HMAC hashes a key longer than SHA-256's 64-byte block first, and uses one of 64
+    bytes as it is: the vectorised pseudonym must agree on both sides of the edge."""
+    key = "k" * length
+    bsns = pl.Series(["999990007", "010000008"])
+    assert pseudonymise(bsns, key).to_list() == [pseudonymise_one(b, key) for b in bsns]

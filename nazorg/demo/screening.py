@@ -280,6 +280,24 @@ def build_forms(population: Population, seed: int = 4) -> list[Form]:
     late.answers = {d: _answer(rng, d) for d in LIFE_DOMAINS}
     forms.append(late)
 
+    # The edges of the 14-day fallback, each on a 2021 episode no form was written for,
+    # with the admission date mistyped a day late: filled in exactly 14 days after the
+    # admission (the last day the fallback links) and exactly 15 days after (too late).
+    edges = [e for e in not_screened if e is not late_ep and _fits_edge_forms(e, admissions)]
+    assert len(edges) >= len(EDGE_FORM_DAYS)
+    for days, edge_ep in zip(EDGE_FORM_DAYS, edges, strict=False):
+        edge = Form(
+            edge_ep.person.bsn,
+            edge_ep.institution,
+            edge_ep.admission + dt.timedelta(days=1),
+            edge_ep.admission + dt.timedelta(days=days),
+            True,
+            edge_ep if days <= LINK_WINDOW_DAYS else None,
+            fallback=days <= LINK_WINDOW_DAYS,
+        )
+        edge.answers = dict.fromkeys(LIFE_DOMAINS, "Nee")
+        forms.append(edge)
+
     # Persons outside the detention exports: their forms link to nothing.
     spare = population.spare[SPARE_SLICES["screening"]]
     for person in spare[:UNLINKED_SPARE_FORMS]:
@@ -305,6 +323,26 @@ def build_forms(population: Population, seed: int = 4) -> list[Form]:
         linked = _link(form, admissions)
         assert linked is form.episode, "a demo form does not link where it is meant to"
     return forms
+
+
+#: Days between admission and form date of the two forms at the fallback's edge.
+EDGE_FORM_DAYS = (LINK_WINDOW_DAYS, LINK_WINDOW_DAYS + 1)
+
+
+def _fits_edge_forms(ep: Episode, admissions: dict[str, list[Episode]]) -> bool:
+    """A 2021 JustID release that lasted over three weeks, of a person with no other
+    admission within a month: the edge forms then link (or not) to it alone."""
+    return (
+        ep.is_release
+        and ep.admission.year == 2021
+        and ep.end.year == 2021
+        and ep.municipality is not None
+        and (ep.end - ep.admission).days >= 21
+        and all(
+            o is ep or abs((o.admission - ep.admission).days) > 30
+            for o in admissions[ep.person.bsn]
+        )
+    )
 
 
 def _check_constants(exact: list[Form]) -> None:

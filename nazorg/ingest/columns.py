@@ -96,7 +96,9 @@ def typed_column(column: Column) -> tuple[pl.Expr, pl.Expr | None, str, str]:
         bad = raw.is_not_null() & number.is_null()
         problem = "is geen getal"
         if column.kind == "int":
-            bad = bad | (number.is_not_null() & (number != number.round(0)))
+            # Beyond Int64 a whole number would be typed NULL without a word: rejected.
+            too_big = number.abs() >= 2.0**63
+            bad = bad | (number.is_not_null() & ((number != number.round(0)) | too_big))
             problem = "is geen geheel getal"
         if column.minimum is not None:
             bad = bad | (number < column.minimum).fill_null(False)

@@ -34,6 +34,10 @@ def read_or_problem(path: Path, spec: SourceSpec, label: str) -> RawTable | File
     try:
         return read_file(path, spec, label)
     except FileProblem as problem:
-        return problem
+        # Without its traceback: that holds the frames of the callers up to the asset,
+        # and the asset's DuckDB connection with them, in a cycle with the list this
+        # problem is kept in. The command line ends without a final collection
+        # (pipelines/__init__.py), so the connection was reported leaked at exit.
+        return problem.with_traceback(None)
     except Exception as exc:  # noqa: BLE001 - one bad file never fails the run
         return unexpected_problem(label, exc)
