@@ -6,10 +6,10 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from assets.resources import NazorgWarehouse
 from nazorg.bsn import pseudonymise_one
 from nazorg.ingest import decode_text, normalise_header
 from nazorg.settings import DEVELOPMENT_PSEUDONYM_KEY
-from pipelines.resources import NazorgWarehouse
 from tests.conftest import RAW, TEST_KEY
 
 IDENTIFYING = {"bsn", "naam", "achternaam", "opmerkingen"}
