@@ -600,7 +600,7 @@ def test_new_exports_named_their_remarks_once_the_unchanged_ones_counted(history
     plain = {}
     for entry in ledger.rows(named=True):
         about = [
-            t for t in lines if re.match(rf"\w+: {re.escape(entry['file'])} (loaded|duplicate)", t)
+            t for t in lines if re.match(rf"\w+: {re.escape(entry['file'])} (ingelezen|dubbel)", t)
         ]
         remarkable = entry["status"] != "loaded" or entry["rows_rejected"] or entry["extra_columns"]
         if entry["file"] not in new:

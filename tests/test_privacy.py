@@ -75,7 +75,7 @@ def test_birth_dates_are_reduced_to_years(demo_warehouse):
         "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
         "WHERE column_name ILIKE '%birth%' OR column_name ILIKE '%geboorte%'"
     ).fetchall()
-    assert birth_columns == [("staging", "detentions", "birth_year", "INTEGER")]
+    assert birth_columns == [("staging", "detentions", "birth_year", "BIGINT")]
     # and no DATE column anywhere holds a birth date: the demo's person born 19-09-2000
     # (first row of the 2019-Q1 JustID export) is in staging with the year alone
     key = pseudonymise_one("899997363", TEST_KEY)

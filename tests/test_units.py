@@ -422,7 +422,7 @@ def test_resolve_with_a_reference_of_its_own():
     assert out["municipality_warning"].to_list() == [
         None,
         "gemeentenaam 'Dorp' is niet eenduidig",
-        "gemeente GM0003 was op 2011-01-01 al opgeheven zonder eenduidige opvolger",
+        "gemeente GM0003 was in 2011 al opgeheven zonder eenduidige opvolger",
     ]
 
 
