@@ -31,6 +31,7 @@ from nazorg.ingest.cache import wait_for_writes
 from nazorg.ingest.columns import keyed_numbers
 from nazorg.sources import detentions as det
 from tests.conftest import TEST_KEY
+from tests.test_bad_input import JUSTID_HEADER  # the contract's header, written out once
 
 PROPERTIES = settings(
     max_examples=40,
@@ -163,23 +164,6 @@ def justid_exports(draw, name: str, first_id: int) -> Export:
     return Export(name, text.encode(encoding), data_rows, valid, secrets)
 
 
-JUSTID_HEADER = [
-    "Meldingnummer",
-    "Soort melding",
-    "Datum melding",
-    "BSN",
-    "Achternaam",
-    "Voorletters",
-    "Geboortedatum",
-    "Geslacht",
-    "Gemeentecode",
-    "Gemeente",
-    "Inrichting",
-    "Datum insluiting",
-    "Verwachte datum ontslag",
-    "Datum ontslag",
-    "Titel",
-]
 
 
 @st.composite
