@@ -164,8 +164,6 @@ def justid_exports(draw, name: str, first_id: int) -> Export:
     return Export(name, text.encode(encoding), data_rows, valid, secrets)
 
 
-
-
 @st.composite
 def justid_folders(draw) -> list[Export]:
     count = draw(st.integers(1, 3))
