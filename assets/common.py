@@ -625,7 +625,7 @@ def previous_ledger(con: duckdb.DuckDBPyConnection, sources: list[str]) -> dict[
 
 
 def _file_of(line: str, source: str, files: set[str]) -> str | None:
-    """The ledger file a log line of ``source`` is about (``"justid: <file> loaded: …"``)."""
+    """The ledger file a log line of ``source`` is about (``"justid: <file> ingelezen: …"``)."""
     prefix = f"{source}: "
     if not line.startswith(prefix):
         return None

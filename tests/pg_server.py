@@ -8,7 +8,8 @@ PostgreSQL refuses to run as root. Run as root (CI is), the server runs as an
 unprivileged system user: ``NAZORG_PG_TEST_USER`` if set, else ``nazorg-pgtest``, which
 is created (``useradd --system``, no home, no login shell) when it does not exist; where
 no user can be created, ``nobody``. Its data folder is a fresh temporary folder owned by
-that user; the binaries in the virtual environment only need to be readable by it.
+that user, and so is the copy of the binaries it runs (the virtual environment may lie
+in a folder that user cannot enter).
 
 Every step has a time-out; the server is stopped (``pg_ctl stop -m immediate``, and if
 that fails the postmaster's process group is killed) and its folder removed whatever
@@ -132,6 +133,12 @@ def postgres_server(database: str = "dagster") -> Iterator[PostgresServer]:
         if user is not None:
             for path in (folder, sockets, folder / "password", log):
                 os.chown(path, user.pw_uid, user.pw_gid)
+            # The server's user may not reach the virtual environment (a clone under
+            # /root, or in a folder made by mktemp, is closed to others): it runs a copy
+            # of the binaries in its own folder (41 MB, a fraction of a second).
+            bin_dir = (
+                Path(shutil.copytree(bin_dir.parent, folder / "pginstall", symlinks=True)) / "bin"
+            )
         _run(
             [
                 str(bin_dir / "initdb"),

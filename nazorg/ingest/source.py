@@ -82,7 +82,7 @@ class SourceResult:
                 records.append(("warning", line))
             elif _is_plain_load(line):
                 plain += 1
-                rows += int(line.rsplit(" loaded: ", 1)[1].split(" ", 1)[0])
+                rows += int(line.rsplit(f" {LOADED}: ", 1)[1].split(" ", 1)[0])
             else:
                 remarks += 1
                 if remarks <= MAX_REMARK_LINES:
@@ -105,7 +105,9 @@ class SourceResult:
 # Files with a remark (rejected rows, extra columns, a duplicate) logged one by one; the
 # rest of them is counted. Failed files are always logged one by one.
 MAX_REMARK_LINES = 10
-_PLAIN_LOAD = re.compile(r" loaded: (\d+) gelezen, \1 geladen, 0 afgewezen$")
+# The word of a loaded file's log line, which the summary above reads back.
+LOADED = "ingelezen"
+_PLAIN_LOAD = re.compile(rf" {LOADED}: (\d+) gelezen, \1 geladen, 0 afgewezen$")
 
 
 def _is_plain_load(line: str) -> bool:
@@ -222,7 +224,7 @@ def ingest_source(
                 names = ", ".join(f"'{s}'" for s in entry["_skipped"])
                 extra += f"; tabbladen zonder kopregel overgeslagen: {names}"
             log.append(
-                f"{spec.name}: {label} ingelezen: {entry['rows_read']} gelezen, "
+                f"{spec.name}: {label} {LOADED}: {entry['rows_read']} gelezen, "
                 f"{entry['rows_loaded']} geladen, {entry['rows_rejected']} afgewezen{extra}"
             )
     result.ledger = pl.DataFrame(
